@@ -1,0 +1,5 @@
+import sys
+
+from qamqor.cli import main
+
+sys.exit(main())

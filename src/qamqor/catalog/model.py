@@ -1,0 +1,199 @@
+"""Typed catalogue objects (built by `loader.py` from the YAML definitions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from qamqor.rules.grounds import Ground, Obligation
+from qamqor.rules.logic import Compiled
+from qamqor.rules.types import Citation, DatedParameter, StepRule, Term, Text, Unknown
+
+
+class UnknownService(KeyError):
+    """No service with that slug in the catalogue."""
+
+    def __init__(self, slug: str):
+        super().__init__(slug)
+        self.slug = slug
+
+    def __str__(self) -> str:
+        return f"unknown service {self.slug!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    channel: str
+    max_wait_minutes: int | None
+    max_service_minutes: int | None
+    citation: Citation
+
+    def as_dict(self) -> dict:
+        return {
+            "channel": self.channel,
+            "max_wait_minutes": self.max_wait_minutes,
+            "max_service_minutes": self.max_service_minutes,
+            "citation": self.citation.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    code: str
+    text: Text
+    citation: Citation
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "text": self.text.as_dict(), "citation": self.citation.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    free: bool | None
+    amount_mci: float | None
+    citation: Citation
+
+    def as_dict(self) -> dict:
+        return {"free": self.free, "amount_mci": self.amount_mci, "citation": self.citation.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    code: str
+    name: Text
+    channels: tuple[str, ...]
+    condition: Compiled | None
+    condition_text: Text | None
+    registry: str | None
+    citation: Citation
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name.as_dict(),
+            "channels": list(self.channels),
+            "condition": self.condition.source if self.condition is not None else None,
+            "condition_text": self.condition_text.as_dict() if self.condition_text else None,
+            "registry": self.registry,
+            "citation": self.citation.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasis:
+    text: Text
+    citation: Citation
+
+    def as_dict(self) -> dict:
+        return {"text": self.text.as_dict(), "citation": self.citation.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceVersion:
+    slug: str
+    id: str
+    in_force_from: dt.date
+    in_force_until: dt.date | None  # exclusive
+    in_force_from_certainty: str
+    in_force_until_certainty: str
+    window_note: str | None
+    source_status: str  # complete | incomplete_source
+    legal_basis: LegalBasis
+    names: Text
+    provider_kinds: tuple[str, ...]
+    provider_kinds_citation: Citation | None
+    channels: tuple[Channel, ...]
+    term: Term | None
+    form: tuple[str, ...]
+    form_citation: Citation | None
+    results: tuple[Result, ...]
+    fee: Fee | None
+    schedules: dict[str, str]
+    schedules_citation: Citation | None
+    documents: tuple[Document, ...]
+    grounds: tuple[Ground, ...]
+    obligations: tuple[Obligation, ...]
+    steps: tuple[StepRule, ...]
+    unknown: tuple[Unknown, ...] = field(default_factory=tuple)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.in_force_from <= day and (self.in_force_until is None or day < self.in_force_until)
+
+    def step(self, code: str) -> StepRule | None:
+        for s in self.steps:
+            if s.step == code:
+                return s
+        return None
+
+    def channel(self, code: str) -> Channel | None:
+        for c in self.channels:
+            if c.channel == code:
+                return c
+        return None
+
+    @property
+    def channel_codes(self) -> tuple[str, ...]:
+        return tuple(c.channel for c in self.channels)
+
+    def window_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "in_force_from": self.in_force_from.isoformat(),
+            "in_force_until": self.in_force_until.isoformat() if self.in_force_until else None,
+            "in_force_from_certainty": self.in_force_from_certainty,
+            "in_force_until_certainty": self.in_force_until_certainty,
+            "window_note": self.window_note,
+            "source_status": self.source_status,
+            "legal_basis": self.legal_basis.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    slug: str
+    order_item: int | None
+    names: Text
+    versions: tuple[ServiceVersion, ...]  # sorted by in_force_from, non-overlapping
+    unknown: tuple[Unknown, ...] = ()
+
+    def version_on(self, day: dt.date) -> ServiceVersion | None:
+        for v in self.versions:
+            if v.in_force_on(day):
+                return v
+        return None
+
+    def version_by_id(self, version_id: str) -> ServiceVersion | None:
+        for v in self.versions:
+            if v.id == version_id:
+                return v
+        return None
+
+    def status_on(self, day: dt.date) -> str:
+        """in_force | repealed | not_yet_in_force | incomplete_source."""
+        v = self.version_on(day)
+        if v is not None:
+            return "incomplete_source" if v.source_status == "incomplete_source" else "in_force"
+        if self.versions and day < self.versions[0].in_force_from:
+            return "not_yet_in_force"
+        return "repealed"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    services: dict[str, Service]
+    parameters: dict[str, DatedParameter]
+
+    def service(self, slug: str) -> Service:
+        try:
+            return self.services[slug]
+        except KeyError:
+            raise UnknownService(slug) from None
+
+    def params_on(self, day: dt.date) -> dict[str, float]:
+        out = {}
+        for code, p in self.parameters.items():
+            v = p.on(day)
+            if v is not None:
+                out[code] = v.value
+        return out

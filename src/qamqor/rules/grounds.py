@@ -1,0 +1,196 @@
+"""Refusal grounds and obligations as pure functions of (facts, params, on).
+
+A ground fires when its rule is true and none of its exceptions is; the decision is `refuse` when a
+ground fires, `needs_facts` when none fires but one is unknown, else `grant` (with the obligations
+that come with a grant). Nothing here reads the clock or imports Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qamqor.rules.logic import Compiled, Context, Exception_, _as_bool, apply_exceptions
+from qamqor.rules.types import Citation, Text
+
+
+@dataclass(frozen=True, slots=True)
+class Ground:
+    item: int
+    code: str
+    text: Text
+    citation: Citation
+    when: Compiled
+    unless: tuple[Exception_, ...] = ()
+    judgement: bool = False  # needs an officer's finding, recorded with a written reason
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    value: int
+    unit: str  # calendar_years, calendar_months, working_days…
+    anchor: str  # what the count runs from (e.g. "decision")
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "unit": self.unit, "from": self.anchor}
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    code: str
+    text: Text
+    citation: Citation
+    when: Compiled
+    due: Due | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroundResult:
+    item: int
+    code: str
+    status: str  # fired | clear | unknown | excepted
+    citation: Citation
+    text: Text
+    judgement: bool
+    missing_facts: tuple[str, ...] = ()
+    exception: Exception_ | None = None
+    trace: tuple = ()
+
+    def explanation(self) -> dict[str, str]:
+        """kk / ru / en: the ground's wording, the clause and the facts that made it fire."""
+        detail = "; ".join(_trace_line(t) for t in self.trace if t[-1] is not None)
+        out = {}
+        for lang in ("kk", "ru", "en"):
+            line = f"{self.text.get(lang)} ({self.citation})"
+            if detail:
+                line += f" [{detail}]"
+            out[lang] = line
+        return out
+
+    def as_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "item": self.item,
+            "code": self.code,
+            "status": self.status,
+            "citation": self.citation.as_dict(),
+            "judgement": self.judgement,
+            "explanation": self.explanation(),
+        }
+        if self.missing_facts:
+            d["missing_facts"] = list(self.missing_facts)
+        if self.exception is not None:
+            d["exception"] = {
+                "code": self.exception.code,
+                "citation": self.exception.citation.as_dict(),
+                "text": self.exception.text.as_dict(),
+            }
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationResult:
+    code: str
+    text: Text
+    citation: Citation
+    due: Due | None
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "text": self.text.as_dict(),
+            "citation": self.citation.as_dict(),
+            "due": self.due.as_dict() if self.due else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    decision: str  # grant | refuse | needs_facts
+    grounds: tuple[GroundResult, ...]  # every ground, in item order
+    missing_facts: tuple[str, ...]
+    obligations: tuple[ObligationResult, ...]
+
+    @property
+    def fired(self) -> tuple[GroundResult, ...]:
+        return tuple(g for g in self.grounds if g.status == "fired")
+
+
+def _trace_line(t) -> str:
+    left_text, left, symbol, right_text, right, result = t
+    if right_text == repr(right):
+        return f"{left_text} = {left!r} {symbol} {right!r}"
+    return f"{left_text} = {left!r} {symbol} {right_text} = {right!r}"
+
+
+def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> GroundResult:
+    mark = len(ctx.missing)
+    if explain:
+        ctx.trace = []
+    try:
+        value = _as_bool(ground.when)(ctx)
+        value, exception = apply_exceptions(value, ground.unless, ctx)
+    finally:
+        trace = tuple(ctx.trace) if ctx.trace is not None else ()
+        ctx.trace = None
+    if value is True:
+        status = "fired"
+    elif value is None:
+        status = "unknown"
+    else:
+        status = "excepted" if exception is not None else "clear"
+    missing = tuple(dict.fromkeys(ctx.missing[mark:])) if value is None else ()
+    return GroundResult(
+        item=ground.item,
+        code=ground.code,
+        status=status,
+        citation=ground.citation,
+        text=ground.text,
+        judgement=ground.judgement,
+        missing_facts=missing,
+        exception=exception,
+        trace=trace,
+    )
+
+
+def decide(
+    grounds: tuple[Ground, ...],
+    obligations: tuple[Obligation, ...],
+    facts: Mapping[str, Any],
+    on: dt.date,
+    params: Mapping[str, Any],
+    *,
+    explain: bool = True,
+) -> Outcome:
+    """Evaluate every ground; then the obligations that come with a grant."""
+    ctx = Context(facts=facts, on=on, params=params)
+    results = []
+    for g in grounds:
+        r = evaluate_ground(g, ctx)
+        if explain and r.status in ("fired", "excepted"):
+            r = evaluate_ground(g, Context(facts=facts, on=on, params=params), explain=True)
+        results.append(r)
+    missing = [m for r in results if r.status == "unknown" for m in r.missing_facts]
+    fired = any(r.status == "fired" for r in results)
+    duties: list[ObligationResult] = []
+    if not fired:
+        for ob in obligations:
+            octx = Context(facts=facts, on=on, params=params)
+            v = _as_bool(ob.when)(octx)
+            if v is True:
+                duties.append(ObligationResult(ob.code, ob.text, ob.citation, ob.due))
+            elif v is None:
+                missing.extend(octx.missing)
+    if fired:
+        decision = "refuse"
+    elif missing or any(r.status == "unknown" for r in results):
+        decision = "needs_facts"
+    else:
+        decision = "grant"
+    return Outcome(
+        decision=decision,
+        grounds=tuple(results),
+        missing_facts=tuple(sorted(set(missing))),
+        obligations=tuple(duties),
+    )
