@@ -183,6 +183,7 @@ class Service:
 class Catalog:
     services: dict[str, Service]
     parameters: dict[str, DatedParameter]
+    _params_by_day: dict = field(default_factory=dict, compare=False, repr=False)
 
     def service(self, slug: str) -> Service:
         try:
@@ -191,9 +192,9 @@ class Catalog:
             raise UnknownService(slug) from None
 
     def params_on(self, day: dt.date) -> dict[str, float]:
-        out = {}
-        for code, p in self.parameters.items():
-            v = p.on(day)
-            if v is not None:
-                out[code] = v.value
-        return out
+        """The parameter values in force on a day (memoised: the catalogue is immutable once loaded)."""
+        found = self._params_by_day.get(day)
+        if found is None:
+            found = {code: v.value for code, p in self.parameters.items() if (v := p.on(day)) is not None}
+            self._params_by_day[day] = found
+        return found

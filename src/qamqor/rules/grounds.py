@@ -26,6 +26,11 @@ class Ground:
     unless: tuple[Exception_, ...] = ()
     judgement: bool = False  # needs an officer's finding, recorded with a written reason
 
+    @property
+    def test(self):
+        """The rule as a condition (True / False / None)."""
+        return _as_bool(self.when)
+
 
 @dataclass(frozen=True, slots=True)
 class Due:
@@ -46,7 +51,7 @@ class Obligation:
     due: Due | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every ground of every decision, and frozen init is slow
 class GroundResult:
     item: int
     code: str
@@ -124,34 +129,26 @@ def _trace_line(t) -> str:
     return f"{left_text} = {left!r} {symbol} {right_text} = {right!r}"
 
 
-def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> GroundResult:
+def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False, test=None) -> GroundResult:
     mark = len(ctx.missing)
+    trace: tuple = ()
     if explain:
         ctx.trace = []
-    try:
-        value = _as_bool(ground.when)(ctx)
+    value = (test or ground.test)(ctx)
+    exception = None
+    if value is True and ground.unless:
         value, exception = apply_exceptions(value, ground.unless, ctx)
-    finally:
-        trace = tuple(ctx.trace) if ctx.trace is not None else ()
+    if explain:
+        trace = tuple(ctx.trace)
         ctx.trace = None
     if value is True:
         status = "fired"
     elif value is None:
         status = "unknown"
     else:
-        status = "excepted" if exception is not None else "clear"
+        status = "clear" if exception is None else "excepted"
     missing = tuple(dict.fromkeys(ctx.missing[mark:])) if value is None else ()
-    return GroundResult(
-        item=ground.item,
-        code=ground.code,
-        status=status,
-        citation=ground.citation,
-        text=ground.text,
-        judgement=ground.judgement,
-        missing_facts=missing,
-        exception=exception,
-        trace=trace,
-    )
+    return GroundResult(ground.item, ground.code, status, ground.citation, ground.text, ground.judgement, missing, exception, trace)
 
 
 def decide(
@@ -164,12 +161,13 @@ def decide(
     explain: bool = True,
 ) -> Outcome:
     """Evaluate every ground; then the obligations that come with a grant."""
-    ctx = Context(facts=facts, on=on, params=params)
+    ctx = Context(facts, on, params)
     results = []
     for g in grounds:
         r = evaluate_ground(g, ctx)
-        if explain and r.status in ("fired", "excepted"):
-            r = evaluate_ground(g, Context(facts=facts, on=on, params=params), explain=True)
+        if explain and (r.status == "fired" or r.status == "excepted"):
+            # the trace is recorded only for the grounds whose explanation is shown
+            r = evaluate_ground(g, Context(facts, on, params), explain=True)
         results.append(r)
     missing = [m for r in results if r.status == "unknown" for m in r.missing_facts]
     fired = any(r.status == "fired" for r in results)

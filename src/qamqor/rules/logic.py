@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -41,17 +41,19 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 _SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"}
 
 
-@dataclass(slots=True)
 class Context:
     """What one evaluation reads: the facts document, the date, the parameters in force on it."""
 
-    facts: Mapping[str, Any]
-    on: dt.date
-    params: Mapping[str, Any]
-    missing: list[str] = field(default_factory=list)
-    items: list[Mapping[str, Any]] = field(default_factory=list)
-    # (left text, left value, symbol, right text, right value, result) of each comparison made
-    trace: list[tuple[str, Any, str, str, Any, bool | None]] | None = None
+    __slots__ = ("facts", "on", "params", "missing", "items", "trace")
+
+    def __init__(self, facts: Mapping[str, Any], on: dt.date, params: Mapping[str, Any]):
+        self.facts = facts
+        self.on = on
+        self.params = params
+        self.missing: list[str] = []
+        self.items: list[Mapping[str, Any]] = []
+        # (left text, left value, symbol, right text, right value, result) of each comparison made
+        self.trace: list[tuple[str, Any, str, str, Any, bool | None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +82,18 @@ class Compiled:
 
 def lookup(facts: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path, or MISSING when any key on the way is absent."""
-    node: Any = facts
-    for key in path.split("."):
-        if not isinstance(node, Mapping) or key not in node:
+    return _lookup_keys(facts, tuple(path.split(".")))
+
+
+def _lookup_keys(node: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        # plain dicts (parsed JSON) take the fast path; other mappings the general one
+        if type(node) is not dict and not isinstance(node, Mapping):
             return MISSING
-        node = node[key]
+        try:
+            node = node[key]
+        except KeyError:
+            return MISSING
     return node
 
 
@@ -143,8 +152,10 @@ class _Compiler:
         if not isinstance(path, str) or not path:
             raise ExpressionError("fact takes a dotted path")
 
-        def fn(ctx: Context, path=path):
-            value = lookup(ctx.facts, path)
+        keys = tuple(path.split("."))
+
+        def fn(ctx: Context, path=path, keys=keys):
+            value = _lookup_keys(ctx.facts, keys)
             if value is MISSING:
                 ctx.missing.append(path)
             return value
