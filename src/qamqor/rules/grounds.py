@@ -8,8 +8,8 @@ that come with a grant). Nothing here reads the clock or imports Django.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from qamqor.rules.logic import Compiled, Context, Exception_, _as_bool, apply_exceptions
@@ -25,11 +25,15 @@ class Ground:
     when: Compiled
     unless: tuple[Exception_, ...] = ()
     judgement: bool = False  # needs an officer's finding, recorded with a written reason
+    # derived once: the rule as a condition, and the (shared, immutable) result of a clear ground
+    test: Callable[[Context], bool | None] = field(init=False, repr=False, compare=False)
+    clear: GroundResult = field(init=False, repr=False, compare=False)
 
-    @property
-    def test(self):
-        """The rule as a condition (True / False / None)."""
-        return _as_bool(self.when)
+    def __post_init__(self):
+        object.__setattr__(self, "test", _as_bool(self.when))
+        object.__setattr__(
+            self, "clear", GroundResult(self.item, self.code, "clear", self.citation, self.text, self.judgement)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ class Obligation:
     due: Due | None = None
 
 
-@dataclass(slots=True)  # not frozen: built for every ground of every decision, and frozen init is slow
+@dataclass(frozen=True, slots=True)
 class GroundResult:
     item: int
     code: str
@@ -129,12 +133,14 @@ def _trace_line(t) -> str:
     return f"{left_text} = {left!r} {symbol} {right_text} = {right!r}"
 
 
-def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False, test=None) -> GroundResult:
+def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> GroundResult:
     mark = len(ctx.missing)
     trace: tuple = ()
     if explain:
         ctx.trace = []
-    value = (test or ground.test)(ctx)
+    value = ground.test(ctx)
+    if value is False and not explain:
+        return ground.clear
     exception = None
     if value is True and ground.unless:
         value, exception = apply_exceptions(value, ground.unless, ctx)
@@ -148,6 +154,8 @@ def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False, test
     else:
         status = "clear" if exception is None else "excepted"
     missing = tuple(dict.fromkeys(ctx.missing[mark:])) if value is None else ()
+    if status == "clear" and not trace:
+        return ground.clear
     return GroundResult(ground.item, ground.code, status, ground.citation, ground.text, ground.judgement, missing, exception, trace)
 
 

@@ -244,6 +244,13 @@ class _Compiler:
         right_text = _render(arg[1])
         equality = op in ("eq", "ne")
 
+        if isinstance(arg[0], Mapping) and set(arg[0]) == {"fact"} and right_literal:
+            return self._bool(
+                _fact_vs_literal(arg[0]["fact"], arg[1], compare, equality, text, symbol, right_text),
+                {op: [left.source, right.source]},
+                [left, right],
+            )
+
         def fn(ctx: Context):
             x = left.fn(ctx)
             y = right.fn(ctx)
@@ -438,6 +445,31 @@ class _Compiler:
             facts=tuple(f for p in parts for f in p.facts),
             item_facts=tuple(f for p in parts for f in p.item_facts),
         )
+
+
+def _fact_vs_literal(path: str, literal: Any, compare, equality: bool, text: str, symbol: str, right_text: str):
+    """The commonest comparison, `{op: [{fact: path}, literal]}`, without the operand closures."""
+    keys = tuple(path.split("."))
+
+    def fn(ctx: Context):
+        x = _lookup_keys(ctx.facts, keys)
+        if x is MISSING:
+            ctx.missing.append(path)
+            result = None
+        elif equality:
+            result = compare(x, literal)
+        elif x is None or literal is None:
+            result = None
+        else:
+            try:
+                result = compare(x, literal)
+            except TypeError:
+                result = None
+        if ctx.trace is not None:
+            ctx.trace.append((text, x, symbol, right_text, literal, result))
+        return result
+
+    return fn
 
 
 def _as_bool(c: Compiled) -> Callable[[Context], bool | None]:
