@@ -17,9 +17,9 @@ NOT_IN_FORCE = {
     "en": "This public service was not in force on the given date.",
 }
 INCOMPLETE_SOURCE = {
-    "kk": "Бұл қызметтің талаптары жүйеге әлі енгізілмеген (құқықтық мәтіндерде тек атауы бар); өтініш қабылданбайды.",
-    "ru": "Требования этой услуги ещё не внесены в систему (в правовых текстах есть только её название); заявление не принимается.",
-    "en": "This service's requirements are not yet in the system (the legal texts give only its name); applications are not accepted.",
+    "kk": "Бұл қызметтің талаптары құқықтық мәтіндерде толық берілмеген, сондықтан жүйеге толық енгізілмеген; өтініш қабылданбайды.",
+    "ru": "Требования этой услуги приведены в правовых текстах не полностью и поэтому не внесены в систему целиком; заявление не принимается.",
+    "en": "The legal texts do not give this service's requirements in full, so they are not all in the system; applications are not accepted.",
 }
 
 

@@ -1,0 +1,225 @@
+"""Judge many applications at once, each under the catalogue version in force on its own date.
+
+The glue between the catalogue and `qamqor.rules.vector`: a service's versions are compiled once
+to a batch plan (cached per catalogue), a list of facts documents (or synthetic columns) becomes a
+columnar `FactsTable`, and `evaluate_batch` gives per case the version, the decision, the fired and
+unknown grounds and the missing facts as arrays. One case's full `Evaluation` (fired grounds with
+citations and explanations) is rendered by the scalar engine on that case's facts and checked
+against the batch masks (`BatchResult.evaluation`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qamqor.catalog.evaluation import Evaluation, evaluate_service
+from qamqor.catalog.loader import DEFINITIONS_DIR, read_yaml
+from qamqor.catalog.model import Catalog, Service
+from qamqor.rules import vector
+from qamqor.rules.logic import Exception_, compile_expr
+from qamqor.rules.vector import DECISIONS, FactsTable, Plan, VectorError, VectorResult
+
+__all__ = [
+    "BatchResult",
+    "FactsTable",
+    "VectorError",
+    "evaluate_batch",
+    "service_plan",
+    "table_from_documents",
+]
+
+_PLANS: dict[tuple[int, str], tuple[Catalog, Plan]] = {}
+
+
+def _walk_some_unless(node: Any, out: dict[Any, Any]) -> None:
+    """Collect the `when` of every exception inside a `some` of a raw (YAML) expression."""
+    if isinstance(node, Mapping):
+        if "some" in node:
+            path = node["some"].get("fact") if isinstance(node["some"], Mapping) else None
+            for e in node.get("unless") or ():
+                if isinstance(e, Mapping) and "code" in e:
+                    out[(path, e["code"])] = e["when"]
+                    _walk_some_unless(e["when"], out)
+        for v in node.values():
+            _walk_some_unless(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_some_unless(v, out)
+
+
+def _has_coded_unless(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        if "some" in node and any(isinstance(e, str) for e in node.get("unless") or ()):
+            return True
+        return any(_has_coded_unless(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_coded_unless(v) for v in node)
+    return False
+
+
+def _sources(version) -> list[Any]:
+    out = []
+    for g in version.grounds:
+        out.append(g.when.source)
+        out.extend(e.when.source for e in g.unless)
+    out.extend(o.when.source for o in version.obligations)
+    return out
+
+
+def _raw_factory(spec, compiler):
+    return Exception_(code=str(spec["code"]), when=compiler.compile(spec["when"], "boolean"), citation=None, text=None)
+
+
+def _some_unless(service: Service, definitions_dir: Path | None) -> dict[str, dict[Any, Any]]:
+    """The `unless` expressions inside `some` nodes, which compiled sources name by code only: read
+    from the service's definition file and checked to be the file the catalogue was loaded from."""
+    if not any(_has_coded_unless(s) for v in service.versions for s in _sources(v)):
+        return {}
+    if definitions_dir is None:
+        root = os.environ.get("QAMQOR_CATALOG_DIR")
+        definitions_dir = Path(root) / "definitions" if root else DEFINITIONS_DIR
+    path = Path(definitions_dir) / f"{service.slug}.yaml"
+    if not path.exists():
+        raise VectorError(f"{path} not found: the exceptions inside 'some' of {service.slug} need the definition file")
+    raw = read_yaml(path)
+    out: dict[str, dict[Any, Any]] = {}
+    for rv in raw.get("versions") or ():
+        version = service.version_by_id(str(rv.get("id")))
+        if version is None:
+            continue
+        found: dict[Any, Any] = {}
+        raw_grounds = {g["item"]: g for g in rv.get("grounds") or ()}
+        for g in version.grounds:
+            rg = raw_grounds.get(g.item)
+            if rg is None or compile_expr(rg["when"], exception_factory=_raw_factory).source != g.when.source:
+                raise VectorError(f"{path}: ground {g.item} of {version.id} differs from the loaded catalogue")
+            _walk_some_unless(rg["when"], found)
+            for u in rg.get("unless") or ():
+                _walk_some_unless(u.get("when"), found)
+        for o in rv.get("obligations") or ():
+            _walk_some_unless(o.get("when"), found)
+        out[version.id] = found
+    return out
+
+
+def service_plan(catalog: Catalog, slug: str, *, definitions_dir: Path | None = None) -> Plan:
+    """The batch plan of a service (compiled once per catalogue object)."""
+    key = (id(catalog), slug)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    service = catalog.service(slug)
+    plan = vector.compile_plan(service.versions, catalog.parameters, some_unless=_some_unless(service, definitions_dir))
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[key] = (catalog, plan)
+    return plan
+
+
+def table_from_documents(catalog: Catalog, slug: str, documents: Sequence[Mapping[str, Any]], *, definitions_dir: Path | None = None) -> FactsTable:
+    """The columnar table of facts documents (for the case system and tests)."""
+    return vector.table_from_documents(documents, service_plan(catalog, slug, definitions_dir=definitions_dir))
+
+
+def as_date_array(dates: Any) -> np.ndarray:
+    """int32 YYYYMMDD from an array of that, of numpy datetime64, or a sequence of `date`s."""
+    if isinstance(dates, np.ndarray):
+        if dates.dtype.kind == "M":
+            days = dates.astype("datetime64[D]")
+            years = days.astype("datetime64[Y]")
+            months = days.astype("datetime64[M]")
+            y = years.astype(np.int64) + 1970
+            m = (months - years).astype(np.int64) + 1
+            d = (days - months).astype(np.int64) + 1
+            return (y * 10000 + m * 100 + d).astype(np.int32)
+        return dates.astype(np.int32, copy=False)
+    return vector.dates_to_int(dates)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    catalog: Catalog
+    service: Service
+    plan: Plan
+    table: FactsTable
+    on: np.ndarray  # int32 YYYYMMDD per case
+    result: VectorResult
+
+    def __len__(self) -> int:
+        return self.table.n
+
+    def decision(self, i: int) -> str:
+        return DECISIONS[int(self.result.decision[i])]
+
+    def version_id(self, i: int) -> str | None:
+        v = int(self.result.version[i])
+        return self.plan.versions[v].id if v >= 0 else None
+
+    def fired_items(self, i: int) -> tuple[int, ...]:
+        return vector.items_of(self.result.fired[i])
+
+    def unknown_items(self, i: int) -> tuple[int, ...]:
+        return vector.items_of(self.result.unknown[i])
+
+    def missing_facts(self, i: int) -> tuple[str, ...]:
+        return self.plan.missing_names(self.result.missing[i])
+
+    def obligation_codes(self, i: int) -> tuple[str, ...]:
+        v = int(self.result.version[i])
+        if v < 0:
+            return ()
+        mask = int(self.result.obligations[i])
+        return tuple(o.code for j, o in enumerate(self.service.versions[v].obligations) if mask >> j & 1)
+
+    def counts(self) -> dict[str, int]:
+        c = np.bincount(self.result.decision, minlength=len(DECISIONS))
+        return {name: int(c[k]) for k, name in enumerate(DECISIONS)}
+
+    def evaluation(self, i: int, facts: Mapping[str, Any] | None = None) -> Evaluation:
+        """Case i as the scalar path gives it (fired grounds with citations and explanations),
+        computed on `facts` (default: the case rebuilt from the table) and checked against the
+        batch result."""
+        if facts is None:
+            facts = self.table.document(i)
+        on = vector.int_to_date(int(self.on[i]))
+        ev = evaluate_service(self.catalog, self.service.slug, facts, on)
+        got = (ev.decision, tuple(g.item for g in ev.grounds), tuple(ev.missing_facts), tuple(o.code for o in ev.obligations))
+        want = (self.decision(i), self.fired_items(i), self.missing_facts(i), self.obligation_codes(i))
+        if got != want:
+            raise VectorError(f"case {i}: the batch result {want} differs from the scalar one {got}")
+        return ev
+
+    def as_dict(self, i: int, facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self.evaluation(i, facts).as_dict()
+
+
+def evaluate_batch(
+    catalog: Catalog,
+    slug: str,
+    table: FactsTable | Sequence[Mapping[str, Any]],
+    dates: Any,
+    *,
+    chunk: int = vector.DEFAULT_CHUNK,
+    definitions_dir: Path | None = None,
+) -> BatchResult:
+    """Evaluate every case (a `FactsTable`, or facts documents) on its own date, under the version
+    of the service in force on that date. `dates`: int32 YYYYMMDD array, datetime64 array or
+    a sequence of `datetime.date`."""
+    service = catalog.service(slug)
+    plan = service_plan(catalog, slug, definitions_dir=definitions_dir)
+    if not isinstance(table, FactsTable):
+        table = vector.table_from_documents(list(table), plan)
+    if not isinstance(dates, np.ndarray):
+        dates = list(dates)
+        if dates and not isinstance(dates[0], dt.date):
+            raise VectorError("dates must be datetime.date values or an int32 YYYYMMDD array")
+    on = as_date_array(dates)
+    result = vector.evaluate(plan, table, on, chunk=chunk)
+    return BatchResult(catalog, service, plan, table, on, result)
