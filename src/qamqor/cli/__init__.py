@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "qamqor.cli.catalog_commands",  # services, evaluate, facts-schema
     "qamqor.cli.time_commands",  # deadline, calendar, workdays
     "qamqor.cli.server_commands",  # serve, worker, manage
+    "qamqor.cli.sandbox_commands",  # sandbox generate, token, sample
 )
 
 

@@ -1,0 +1,261 @@
+"""Automated guardianship-certificate benchmark: latency at 1, 8 and 32 clients vs a trivial endpoint.
+
+A scratch PostgreSQL database on the loopback server (created here, dropped afterwards), a small
+sandbox population whose guardianships are loaded into the data bank, the real web server
+(gunicorn, as `qamqor serve` runs it). Then for each concurrency: `POST
+/api/v1/services/guardianship-certificate/requests` (grants and refusals mixed), and in the same run
+the trivial authenticated endpoint `GET /api/v1/me/` of the same server; p50/p99 of both and the
+ratio of the p50s.
+
+    python bench/automated.py [--seconds 4] [--concurrency 1,8,32] [--web-workers 2]
+
+Targets (issue 5): p99 ≤ 200 ms at 32 clients on the 2-core machine (the law, 004 row 3, allows
+30 minutes), and certificate p50 ≤ 3 × the trivial endpoint's p50. Loopback only; every phase is
+bounded in time; the script stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+ADMIN_URL = os.environ.get("POSTGRES_BENCH_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SETUP = r"""
+import json, sys
+from qamqor.project import setup
+setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0, interactive=False)
+from rest_framework.authtoken.models import Token
+from qamqor.accounts.models import User
+from qamqor.databank.services import load_sandbox_placements
+from qamqor.registries.sandbox import current_population
+pop = current_population()
+load_sandbox_placements(pop)
+out = []
+kids = pop.placed_children("guardianship")[:40]
+for k in kids.tolist():
+    g = pop.iin_of(int(pop["guardian"][k]))
+    user = User.objects.filter(iin=g).first() or User.objects.create_user(username="b" + g, iin=g, role="recipient")
+    out.append({"token": Token.objects.get_or_create(user=user)[0].key, "child_iin": pop.iin_of(k), "grant": True})
+# refusals: the same recipients asking about a child they are not the guardian of
+guardian_of = {o["child_iin"]: o["token"] for o in out}
+for item in list(out[:10]):
+    other = next(o["child_iin"] for o in out if guardian_of[o["child_iin"]] != item["token"])
+    out.append({"token": item["token"], "child_iin": other, "grant": False})
+json.dump(out, sys.stdout)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/api/v1/")
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def run_phase(port: int, clients: int, seconds: float, make_request) -> tuple[list[float], int]:
+    """`clients` threads with keep-alive connections, each sending back to back for `seconds`."""
+    lat: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n = 0
+        while time.monotonic() < stop:
+            method, path, body, headers, expect = make_request(i, n)
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                ok = resp.status == expect[0] and (expect[1] is None or expect[1](data))
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            dt_ = time.perf_counter() - t0
+            if ok:
+                lat[i].append(dt_)
+            else:
+                errors[i] += 1
+            n += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [x for part in lat for x in part], sum(errors)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--web-workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--people", type=int, default=20000)
+    args = ap.parse_args()
+    levels = [int(x) for x in args.concurrency.split(",")]
+
+    import psycopg
+
+    name = f"qamqor_bench_auto_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        print(f"no PostgreSQL at {ADMIN_URL}: {exc}", file=sys.stderr)
+        return 1
+    server = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="qamqor-bench-auto-") as data_dir:
+            env = {
+                **os.environ,
+                "QAMQOR_DATA_DIR": data_dir,
+                "DATABASE_URL": f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}",
+                "QAMQOR_SANDBOX_SEED": "5",
+                "DJANGO_SETTINGS_MODULE": "qamqor.project.settings",
+            }
+            env.pop("QAMQOR_DEBUG", None)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "qamqor",
+                    "sandbox",
+                    "generate",
+                    "--people",
+                    str(args.people),
+                    "--seed",
+                    "5",
+                    "--no-progress",
+                ],
+                env=env,
+                check=True,
+            )
+            items = json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, text=True
+                ).stdout
+            )
+            port = free_port()
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "qamqor.project.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(args.web_workers),
+                    "--threads",
+                    str(args.threads),
+                    "--log-level",
+                    "warning",
+                    "--backlog",
+                    "256",
+                ],
+                env=env,
+            )
+            wait_http(port)
+
+            def cert(i: int, n: int):
+                it = items[(i * 7 + n) % len(items)]
+                body = json.dumps({"child_iin": it["child_iin"], "consent": True})
+                want = b'"grant"' if it["grant"] else b'"refuse"'
+                return (
+                    "POST",
+                    "/api/v1/services/guardianship-certificate/requests",
+                    body,
+                    {"Authorization": f"Token {it['token']}", "Content-Type": "application/json"},
+                    (201, lambda d, w=want: w in d),
+                )
+
+            def trivial(i: int, n: int):
+                it = items[(i * 7 + n) % len(items)]
+                return ("GET", "/api/v1/me/", None, {"Authorization": f"Token {it['token']}"}, (200, None))
+
+            run_phase(port, 2, 1.0, cert)  # warm-up (connections, caches, catalogue)
+            run_phase(port, 2, 0.5, trivial)
+            print(
+                f"PostgreSQL, gunicorn {args.web_workers} workers × {args.threads} threads, {args.seconds:.0f} s "
+                f"per phase, {len(items)} recipients ({sum(i['grant'] for i in items)} guardians)"
+            )
+            print(
+                f"{'clients':>7} {'endpoint':<22} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>8} "
+                f"{'p99 ms':>8}"
+            )
+            verdict = []
+            for c in levels:
+                rows = {}
+                for label, fn in (("certificate (POST)", cert), ("trivial GET /me/", trivial)):
+                    lat, err = run_phase(port, c, args.seconds, fn)
+                    rows[label] = lat
+                    print(
+                        f"{c:>7} {label:<22} {len(lat):>8} {err:>6} {len(lat) / args.seconds:>7.0f} "
+                        f"{pct(lat, 50) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f}"
+                    )
+                ratio = pct(rows["certificate (POST)"], 50) / pct(rows["trivial GET /me/"], 50)
+                print(f"{c:>7} ratio certificate/trivial p50: {ratio:.2f}×")
+                verdict.append(
+                    (
+                        c,
+                        pct(rows["certificate (POST)"], 99) * 1000,
+                        ratio,
+                        statistics.fmean(rows["certificate (POST)"]) * 1000,
+                    )
+                )
+            last = verdict[-1]
+            print(
+                f"target at {last[0]} clients: p99 {last[1]:.0f} ms ≤ 200 ms: {'yes' if last[1] <= 200 else 'NO'}; "
+                f"p50 ratio {last[2]:.2f}× ≤ 3×: {'yes' if last[2] <= 3 else 'NO'} "
+                f"(the law allows 30 minutes = 1 800 000 ms)"
+            )
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Append-only log of every read of a child's or an applicant's personal data.
+
+The recipient's consent to the use of legally protected data (e.g. `003_4cf6e905af0d21d2.txt` §8,
+Personal Data Law art. 8) is what makes such reads lawful; this log is how each one is accounted for.
+The audit app sits below `cases` (dependencies point inward), so it refers to a case by id and
+number, not by a foreign key.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an append-only record."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(_("This log is append-only: records cannot be changed."))
+
+    def delete(self):
+        raise AppendOnlyError(_("This log is append-only: records cannot be deleted."))
+
+
+class AppendOnlyModel(models.Model):
+    """Rows can be created, never updated or deleted (save of an existing row, delete, bulk update/delete)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(_("This log is append-only: records cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(_("This log is append-only: records cannot be deleted."))
+
+
+class PersonalDataAccess(AppendOnlyModel):
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32)
+    subject_iin = models.CharField(max_length=12, db_index=True)
+    subject_kind = models.CharField(max_length=16, default="applicant")  # applicant | child
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    case_number = models.CharField(max_length=40, blank=True)
+    purpose = models.CharField(max_length=120)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.actor_role} read {self.subject_iin} ({self.purpose})"

@@ -1,0 +1,1 @@
+"""The life of an application (a "case"): people, documents, decisions, events, access."""

@@ -1,0 +1,167 @@
+"""`qamqor sandbox generate|token|sample`: the synthetic population behind every registry (demo, tests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from qamqor.cli import UsageError
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise UsageError(f"not a whole number: {value!r}") from None
+    if n < 10:
+        raise UsageError("--people must be at least 10")
+    return n
+
+
+def _data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="data folder (default: $QAMQOR_DATA_DIR or the per-user data folder)")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sandbox", help="the synthetic population behind the registry adapters")
+    ss = p.add_subparsers(dest="sandbox_command", required=True)
+    g = ss.add_parser("generate", help="make a deterministic population: <data dir>/sandbox-<seed>.npz")
+    g.add_argument("--people", type=_positive, default=100_000, help="number of people (default 100000)")
+    g.add_argument("--seed", type=int, default=1, help="seed (default 1)")
+    g.add_argument("--as-of", help="the population's reference date YYYY-MM-DD (default 2026-01-01)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--load-databank",
+        action="store_true",
+        help="also copy its placements into the data bank (needs a migrated database)",
+    )
+    _data_dir(g)
+    g.set_defaults(handler=_generate)
+    t = ss.add_parser("token", help="print a bearer token for a sandbox recipient (demo and tests only)")
+    t.add_argument("--iin", required=True)
+    _data_dir(t)
+    t.set_defaults(handler=_token)
+    s = ss.add_parser("sample", help="a sandbox person who is (not) recorded as guardian of a child")
+    s.add_argument("--role", choices=["guardian", "not-guardian"], required=True)
+    s.add_argument("--json", action="store_true", help="print JSON {iin, child_iin}")
+    s.add_argument("--index", type=int, default=0, help="which sample (default 0)")
+    _data_dir(s)
+    s.set_defaults(handler=_sample)
+
+
+def _generate(args) -> int:
+    from qamqor.cli._common import parse_date
+    from qamqor.registries.sandbox import population_path
+    from qamqor.registries.sandbox.population import DEFAULT_AS_OF, generate
+
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else DEFAULT_AS_OF
+    t0 = time.perf_counter()
+    pop = generate(args.people, args.seed, as_of=as_of, progress=not args.no_progress)
+    from pathlib import Path
+
+    path = pop.save(population_path(args.seed, Path(args.data_dir) if args.data_dir else None))
+    took = time.perf_counter() - t0
+    placed = int(pop.placed_children().size)
+    print(f"{len(pop):,} people, {placed:,} placed children → {path} ({took:.1f} s)")
+    if args.load_databank:
+        _django(args)
+        from qamqor.databank.services import load_sandbox_placements
+
+        print(f"data bank: {load_sandbox_placements(pop):,} placements recorded")
+    return 0
+
+
+def _django(args) -> None:
+    from qamqor.project import setup
+
+    setup(args.data_dir)
+
+
+def _ensure_sandbox() -> None:
+    from django.conf import settings
+
+    path = (getattr(settings, "QAMQOR_REGISTRIES", None) or {}).get(
+        "population", "qamqor.registries.sandbox."
+    )
+    if not path.startswith("qamqor.registries.sandbox."):
+        raise UsageError("refused: the registries are not the sandbox (QAMQOR_REGISTRIES['population'])")
+
+
+def _population(args):
+    from qamqor.registries.sandbox import current_population, population_path
+
+    if not population_path(None).exists():
+        raise UsageError(
+            f"no sandbox population at {population_path(None)}: run `qamqor sandbox generate` first"
+        )
+    return current_population()
+
+
+def _token(args) -> int:
+    _django(args)
+    _ensure_sandbox()
+    from django.db import DatabaseError
+    from rest_framework.authtoken.models import Token
+
+    from qamqor.accounts.models import User
+
+    pop = _population(args)
+    if pop.row(args.iin) is None:
+        raise UsageError(f"no sandbox person with IIN {args.iin}")
+    try:
+        user = User.objects.filter(iin=args.iin).first()
+        if user is None:
+            last, first, _ = pop.names(pop.row(args.iin))
+            user = User.objects.create_user(
+                username=f"sandbox-{args.iin}",
+                iin=args.iin,
+                role="recipient",
+                first_name=first,
+                last_name=last,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+    except DatabaseError as exc:
+        raise UsageError(
+            f"database not ready ({str(exc).splitlines()[0]}); run `qamqor manage migrate`"
+        ) from None
+    print(token.key)
+    return 0
+
+
+def _sample(args) -> int:
+    _django(args)
+    _ensure_sandbox()
+    from django.db import DatabaseError
+
+    from qamqor.databank.services import load_sandbox_placements
+
+    pop = _population(args)
+    try:
+        load_sandbox_placements(pop)  # the sandbox's placements are in the data bank (idempotent)
+    except DatabaseError as exc:
+        raise UsageError(
+            f"database not ready ({str(exc).splitlines()[0]}); run `qamqor manage migrate`"
+        ) from None
+    kids = pop.placed_children("guardianship")
+    if kids.size == 0:
+        raise UsageError("the sandbox population has no guardianship; generate more people")
+    child = int(kids[args.index % kids.size])
+    guardian = int(pop["guardian"][child])
+    if args.role == "guardian":
+        iin = pop.iin_of(guardian)
+    else:  # an adult who is nobody's carer
+        import numpy as np
+
+        carers = set(pop["guardian"][pop["guardian"] >= 0].tolist())
+        adults = np.flatnonzero(pop["birth"] < np.datetime64(pop.as_of, "D") - np.timedelta64(25 * 366, "D"))
+        pick = next(int(a) for a in adults[args.index :].tolist() if int(a) not in carers)
+        iin = pop.iin_of(pick)
+    out = {"iin": iin, "child_iin": pop.iin_of(child)}
+    if args.json:
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{out['iin']} {out['child_iin']}")
+    return 0

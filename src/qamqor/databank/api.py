@@ -1,0 +1,122 @@
+"""REST endpoints of the automated guardianship certificate and the recipient's own ledger.
+
+Included under `/api/v1/` (see `qamqor.api.NEEDS_FROM_DOMAIN.md`, "From registries/databank"):
+
+* `POST services/guardianship-certificate/requests` `{child_iin, consent}` → 201 `{id, status,
+  decision, grounds, result_url}`, decided with no human step (`004_b3169fa141ba7fa6.txt`).
+* `GET services/guardianship-certificate/requests/<id>/result` → the certificate or the refusal.
+* `GET me/registry-ledger/` → every registry query about the signed-in recipient.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.urls import path, reverse
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qamqor.databank import services
+from qamqor.databank.models import CertificateRequest
+from qamqor.registries.services import ledger_for
+
+
+class CertificateRequestIn(serializers.Serializer):
+    child_iin = serializers.CharField(max_length=12)
+    consent = serializers.BooleanField()
+
+
+def _out(req: CertificateRequest, request) -> dict:
+    return {
+        "id": req.pk,
+        "number": req.number,
+        "status": req.status,
+        "decision": req.decision,
+        "catalogue_version": req.catalogue_version,
+        "grounds": req.grounds,
+        "decided_at": req.decided_at.isoformat(),
+        "result_url": request.build_absolute_uri(reverse("guardianship-certificate-result", args=[req.pk])),
+    }
+
+
+class CertificateRequests(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        data = CertificateRequestIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not getattr(request.user, "iin", None):
+            raise DRFValidationError(
+                {"recipient": "only a recipient with an IIN can request this certificate"}
+            )
+        try:
+            req = services.request_guardianship_certificate(
+                request.user,
+                data.validated_data["child_iin"],
+                data.validated_data["consent"],
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except ValidationError as exc:
+            raise DRFValidationError(
+                exc.message_dict if hasattr(exc, "message_dict") else exc.messages
+            ) from None
+        return Response(_out(req, request), status=status.HTTP_201_CREATED)
+
+    def get(self, request):
+        iin = getattr(request.user, "iin", None)
+        rows = services.cabinet(iin)[:100] if iin else []
+        return Response([_out(r, request) for r in rows])
+
+
+class CertificateResult(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        req = CertificateRequest.objects.select_related("placement").filter(pk=pk).first()
+        if req is None or req.recipient_iin != getattr(request.user, "iin", None):
+            raise NotFound()
+        lang = request.query_params.get("lang", getattr(request.user, "language", "kk") or "kk")
+        return Response({**_out(req, request), "result": services.certificate_text(req, lang)})
+
+
+class MyLedger(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        iin = getattr(request.user, "iin", None)
+        if not iin:
+            return Response([])
+        return Response(
+            [
+                {
+                    "at": q.at.isoformat(),
+                    "registry": q.registry,
+                    "method": q.method,
+                    "purpose": q.purpose,
+                    "case_number": q.case_number,
+                    "actor_role": q.actor_role,
+                    "outcome": q.outcome,
+                    "legal_basis": q.legal_basis,
+                    "consent": str(q.consent.reference) if q.consent_id else None,
+                }
+                for q in ledger_for(iin)[:500]
+            ]
+        )
+
+
+urlpatterns = [
+    path(
+        "services/guardianship-certificate/requests",
+        CertificateRequests.as_view(),
+        name="guardianship-certificate-requests",
+    ),
+    path(
+        "services/guardianship-certificate/requests/<int:pk>/result",
+        CertificateResult.as_view(),
+        name="guardianship-certificate-result",
+    ),
+    path("me/registry-ledger/", MyLedger.as_view(), name="my-registry-ledger"),
+]

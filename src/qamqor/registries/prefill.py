@@ -1,0 +1,275 @@
+"""Once only: what the state already knows is taken from the registries, not asked again.
+
+`prefill_case(case, version, consent=...)` returns, for each document of the case's catalogue
+version, either "supplied by <registry>" (with the record's source) or "asked for", and the facts
+of the refusal grounds that the registries answer, each as `{value, source}`; every other fact is
+left for the officer or the recipient (`003_4cf6e905af0d21d2.txt` §8, `002_eefeb2ec619131ea.txt`
+annex 11 §9). The version is passed in (registries sit beside the catalogue, not above it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from qamqor.registries import services
+from qamqor.registries.types import REGISTRY_NAMES, Source
+
+SPECIFIC_CONVICTIONS = {
+    "murder",
+    "intentional_harm_to_health",
+    "public_health_morality",
+    "sexual_inviolability",
+    "extremism",
+    "terrorism",
+    "human_trafficking",
+}
+# Documents a registry can supply: (registry, method, whose IIN: applicant | child).
+DOCUMENT_QUERIES: dict[str, tuple[str, str, str]] = {
+    "population": ("population", "identity", "applicant"),
+    "civil_registry:birth": ("civil_registry", "birth", "child"),
+    "civil_registry:marriage": ("civil_registry", "marriages", "applicant"),
+}
+
+
+class _Asker:
+    """Asks each (registry, method, subject) once per prefill; remembers answers and failures."""
+
+    def __init__(self, case, consent, actor, at, due):
+        self.case, self.consent, self.actor, self.at, self.due = case, consent, actor, at, due
+        self.answers: dict[tuple, Any] = {}
+        self.deferred: list[int] = []
+        self.no_consent = False
+        self.principals: set[str] = set()
+
+    def ask(self, kind: str, method: str, iin: str | None):
+        key = (kind, method, iin)
+        if iin is None:
+            return None
+        if iin not in self.principals and (self.consent is None or not self.consent.covers(iin, self.at)):
+            return None  # a third person (e.g. the child's mother) not covered by the consent: not asked
+        if key not in self.answers:
+            try:
+                self.answers[key] = services.query_registry(
+                    kind,
+                    method,
+                    iin,
+                    actor=self.actor,
+                    case=self.case,
+                    purpose="prefill",
+                    consent=self.consent,
+                    at=self.at,
+                    case_due_at=self.due,
+                )
+            except services.ConsentMissing:
+                self.no_consent = True
+                self.answers[key] = None
+            except services.QueryDeferred as exc:
+                self.deferred.append(exc.pending.pk)
+                self.answers[key] = None
+        return self.answers[key]
+
+
+def _src(ans) -> list[dict]:
+    return [s.as_dict() for s in ans.sources] if ans is not None else []
+
+
+def _courts(a: _Asker, iin, kinds) -> tuple[Any, list] | None:
+    ans = a.ask("courts", "decisions", iin)
+    if ans is None:
+        return None
+    found = [d for d in ans.value if d.kind in kinds and d.in_force_on <= a.on]
+    return found, [s.as_dict() for s in (d.source for d in found)] or [
+        {"registry": "courts", "reference": "none"}
+    ]
+
+
+def _fact_rules(
+    a: _Asker, applicant: str, child: str | None
+) -> dict[str, Callable[[], tuple[Any, list] | None]]:
+    def ident(field, conv=lambda v: v):
+        def f():
+            ans = a.ask("population", "identity", applicant)
+            return None if ans is None or ans.value is None else (conv(getattr(ans.value, field)), _src(ans))
+
+        return f
+
+    def courts(kinds, present, absent):
+        def f():
+            r = _courts(a, applicant, kinds)
+            if r is None:
+                return None
+            found, src = r
+            return (present(found) if found else absent), src
+
+        return f
+
+    def married():
+        ans = a.ask("civil_registry", "marriages", applicant)
+        if ans is None:
+            return None
+        return any(m.in_force_on(a.on) for m in ans.value), _src(ans) or [
+            {"registry": "civil_registry", "reference": "none"}
+        ]
+
+    def convictions():
+        ans = a.ask("criminal_records", "convictions", applicant)
+        if ans is None:
+            return None
+        items = [
+            {
+                "category": c.category
+                if c.category in SPECIFIC_CONVICTIONS
+                else ("intentional" if c.intentional else "negligent"),
+                "kind": "conviction",
+                "expunged": c.expunged,
+                "prosecution_terminated_rehabilitating": c.prosecution_terminated_art35,
+            }
+            for c in ans.value
+        ]
+        return items, _src(ans) or [{"registry": "criminal_records", "reference": "none"}]
+
+    def dispensary():
+        ans = a.ask("health", "dispensary_records", applicant)
+        return (
+            None
+            if ans is None
+            else (
+                any(d.active_on(a.on) for d in ans.value),
+                _src(ans) or [{"registry": "health", "reference": "none"}],
+            )
+        )
+
+    def disease():
+        ans = a.ask("health", "diseases", applicant)
+        return (
+            None
+            if ans is None
+            else (
+                any(d.listed_in_order_692 for d in ans.value),
+                _src(ans) or [{"registry": "health", "reference": "none"}],
+            )
+        )
+
+    def mother_lost():
+        b = a.ask("civil_registry", "birth", child)
+        if b is None or b.value is None or b.value.mother_iin is None:
+            return None
+        m = b.value.mother_iin
+        death = a.ask("civil_registry", "death", m)
+        deprived = _courts(a, m, {"parental_rights_deprived"})
+        if death is None or deprived is None:
+            return None
+        value = death.value is not None or bool(deprived[0])
+        return value, _src(b) + _src(death) + deprived[1]
+
+    rules = {
+        "applicant.birth_date": ident("birth_date"),
+        "applicant.sex": ident("sex"),
+        "applicant.citizenship": ident("citizenship"),
+        "applicant.married": married,
+        "applicant.legal_capacity": courts(
+            {"incapable", "limited_capacity"},
+            lambda f: "incapable" if any(d.kind == "incapable" for d in f) else "limited",
+            "full",
+        ),
+        "applicant.parental_rights": courts(
+            {"parental_rights_deprived", "parental_rights_limited"},
+            lambda f: "deprived" if any(d.kind == "parental_rights_deprived" for d in f) else "limited",
+            "full",
+        ),
+        "applicant.removed_as_guardian": courts({"removed_as_guardian"}, lambda f: True, False),
+        "applicant.adoption_cancelled_by_fault": courts(
+            {"adoption_cancelled"}, lambda f: any(d.through_fault for d in f), False
+        ),
+        "applicant.convictions": convictions,
+        "applicant.dispensary_registered": dispensary,
+        "applicant.disease_preventing_care": disease,
+    }
+    if child:
+        rules["child.mother_died_or_deprived"] = mother_lost
+    return rules
+
+
+def _facts_read(version) -> set[str] | None:
+    paths: set[str] = set()
+    for holder in (*getattr(version, "grounds", ()), *getattr(version, "obligations", ())):
+        for attr in ("when",):
+            c = getattr(holder, attr, None)
+            paths.update(p for p, _hint in getattr(c, "facts", ()))
+        for exc in getattr(holder, "unless", ()) or ():
+            paths.update(p for p, _hint in getattr(getattr(exc, "when", None), "facts", ()))
+    return paths or None
+
+
+def _set(d: dict, path: str, value) -> None:
+    *head, last = path.split(".")
+    for k in head:
+        d = d.setdefault(k, {})
+    d[last] = value
+
+
+def prefill_case(
+    case, version, *, consent, actor=None, at: dt.datetime | None = None, due_at: dt.datetime | None = None
+) -> dict:
+    """Documents supplied or asked for, and the ground facts the registries answer (`{value, source}`)."""
+    from django.utils import timezone
+
+    at = at or timezone.now()
+    a = _Asker(case, consent, actor, at, due_at)
+    a.on = timezone.localtime(at).date()
+    applicant = case.applicant.iin
+    children = [c.iin for c in case.children.all()] if hasattr(case, "children") else []
+    child = children[0] if children else None
+    a.principals = {applicant, *children}
+    documents = []
+    for doc in version.documents:
+        entry = {"code": doc.code, "name": doc.name.as_dict(), "citation": doc.citation.as_dict()}
+        reg = doc.registry
+        key = reg
+        if reg == "civil_registry":
+            key = "civil_registry:marriage" if "marriage" in doc.code else "civil_registry:birth"
+        q = DOCUMENT_QUERIES.get(key or "")
+        ans = None
+        if q is not None:
+            kind, method, whose = q
+            ans = a.ask(kind, method, applicant if whose == "applicant" else child)
+        value = getattr(ans, "value", None)
+        if value not in (None, ()):
+            entry.update(
+                status="supplied", registry=reg, registry_name=REGISTRY_NAMES[reg].as_dict(), source=_src(ans)
+            )
+        elif reg == "digital_documents":
+            entry.update(
+                status="asked", registry=reg, note="shared after the owner's one-time password (003 §8)"
+            )
+        else:
+            entry.update(status="asked", registry=reg)
+        documents.append(entry)
+    wanted = _facts_read(version)
+    facts: dict = {}
+    meta: dict[str, dict] = {}
+    for path, rule in _fact_rules(a, applicant, child).items():
+        if wanted is not None and path not in wanted:
+            continue
+        got = rule()
+        if got is None:
+            continue
+        value, source = got
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        _set(facts, path, value)
+        meta[path] = {"value": value, "source": source}
+    if a.no_consent:
+        facts["consent_personal_data"] = False
+        meta["consent_personal_data"] = {"value": False, "source": [Source("ledger", "no consent").as_dict()]}
+    asked = sorted((wanted or set()) - set(meta))
+    return {
+        "documents": documents,
+        "facts": facts,
+        "facts_meta": meta,
+        "ask": asked,
+        "awaiting": a.deferred,
+        "no_consent": a.no_consent,
+    }

@@ -1,0 +1,199 @@
+"""Illegal moves, append-only logs, optimistic concurrency, idempotency, availability, monitoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from qamqor.audit.models import AppendOnlyError, PersonalDataAccess
+from qamqor.cases import services as sv
+from qamqor.cases.exceptions import ConcurrentUpdate, IllegalTransition, RoleNotAllowed, ServiceNotAvailable
+from qamqor.cases.models import Application, CaseEvent
+from qamqor.cases.transitions import TABLE, Status, basis_for
+
+from .conftest import GOOD_FACTS, at
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(w, **kw):
+    args = dict(
+        service_slug="parent-meeting-permission",
+        channel="provider",
+        applicant=w.parent,
+        provider=w.dept,
+        actor=w.officer,
+        at=at(2026, 2, 2, 10),
+        facts=GOOD_FACTS,
+        consent=True,
+    )
+    args.update(kw)
+    return sv.submit_application(**args)
+
+
+def snapshot(case):
+    case.refresh_from_db()
+    return case.status, case.version, case.events.count(), case.outcome
+
+
+def test_illegal_moves_are_refused_and_change_nothing(world):
+    w = world
+    case = submit(w)
+    before = snapshot(case)
+    with pytest.raises(IllegalTransition) as exc:
+        sv.grant(case, actor=w.officer, at=at(2026, 2, 2, 11))  # straight from submitted
+    assert exc.value.code == "illegal_transition" and "submitted" in str(exc.value)
+    with pytest.raises(IllegalTransition):
+        sv.send_by_courier(case, actor=w.operator, at=at(2026, 2, 2, 11))  # not a State Corp case
+    with pytest.raises(IllegalTransition):
+        sv.move_case(case, "no_such_status", actor=w.officer, at=at(2026, 2, 2, 11))
+    with pytest.raises(RoleNotAllowed):
+        sv.register_at_provider(case, actor=w.recipient, at=at(2026, 2, 2, 11))
+    with pytest.raises(RoleNotAllowed) as exc:
+        sv.register_at_provider(case, actor=w.other_officer, at=at(2026, 2, 2, 11))
+    assert exc.value.code == "other_provider"
+    assert snapshot(case) == before
+    sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 11))
+    sv.withdraw(case, actor=w.recipient, at=at(2026, 2, 2, 12))
+    with pytest.raises(IllegalTransition):  # a terminal status has no way out
+        sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3))
+
+
+def test_operator_of_another_office_may_not_act(world):
+    w = world
+    case = submit(w, channel="state_corp", office=w.office, actor=w.operator)
+    with pytest.raises(RoleNotAllowed) as exc:
+        sv.accept_at_front_office(case, actor=w.other_operator, at=at(2026, 2, 2, 10, 5))
+    assert exc.value.code == "other_office"
+    with pytest.raises(RoleNotAllowed):
+        submit(w, channel="state_corp", office=w.office, actor=w.other_operator)
+
+
+def test_events_and_access_log_are_append_only(world):
+    w = world
+    case = submit(w)
+    ev = case.events.get()
+    ev.payload = {"tampered": True}
+    with pytest.raises(AppendOnlyError):
+        ev.save()
+    with pytest.raises(AppendOnlyError):
+        ev.delete()
+    with pytest.raises(AppendOnlyError):
+        CaseEvent.objects.filter(pk=ev.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        CaseEvent.objects.all().delete()
+    assert CaseEvent.objects.get(pk=ev.pk).payload["channel"] == "provider"
+    from qamqor.cases.access import get_case_for
+
+    get_case_for(w.officer, case.pk)
+    row = PersonalDataAccess.objects.get()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        PersonalDataAccess.objects.update(purpose="nothing")
+
+
+def test_concurrent_decisions_the_loser_gets_a_conflict_and_nothing_changes(world):
+    w = world
+    case = submit(w)
+    sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
+    sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 9))
+    sv.start_review(case, actor=w.officer, at=at(2026, 2, 3, 9, 5))
+    seen = case.version
+    mine = Application.objects.get(pk=case.pk)
+    theirs = Application.objects.get(pk=case.pk)
+    sv.decide(mine, actor=w.officer, at=at(2026, 2, 3, 12), expected_version=seen)
+    with pytest.raises(ConcurrentUpdate) as exc:
+        sv.decide(
+            theirs,
+            actor=w.head,
+            at=at(2026, 2, 3, 12, 1),
+            expected_version=seen,
+            findings={"officer.false_documents": True},
+            reasons={"officer.false_documents": "x"},
+            hearing_at=at(2026, 2, 5, 10),
+            hearing_place="Room 1",
+        )
+    assert exc.value.details["version"] == seen + 1
+    case.refresh_from_db()
+    assert case.status == Status.GRANTED and case.decisions.count() == 1 and "officer" not in case.facts
+
+
+def test_idempotent_retries(world):
+    w = world
+    a = submit(w, idempotency_key="req-1")
+    b = submit(w, idempotency_key="req-1", at=at(2026, 2, 2, 10, 1))
+    assert a.pk == b.pk and Application.objects.count() == 1
+    e1 = sv.register_at_provider(a, actor=w.officer, at=at(2026, 2, 2, 10, 5), idempotency_key="mv-1")
+    e2 = sv.register_at_provider(a, actor=w.officer, at=at(2026, 2, 2, 10, 6), idempotency_key="mv-1")
+    assert e1.pk == e2.pk and a.version == 2 and a.events.count() == 2
+    with pytest.raises(IllegalTransition) as exc:  # the same key for another move is an error
+        sv.check_completeness(a, actor=w.officer, at=at(2026, 2, 3), idempotency_key="mv-1")
+    assert exc.value.code == "idempotency_key_reused"
+    with pytest.raises(IllegalTransition):
+        submit(w, idempotency_key="req-1", applicant=w.other_person)
+
+
+def test_service_availability(world):
+    w = world
+    with pytest.raises(ServiceNotAvailable) as exc:
+        submit(w, service_slug="minor-property-certificate")
+    assert exc.value.code == "incomplete_source"
+    with pytest.raises(ServiceNotAvailable) as exc:
+        submit(w, channel="portal", actor=w.recipient)  # the meeting permission has no portal channel
+    assert exc.value.code == "channel_not_offered"
+    with pytest.raises(ServiceNotAvailable) as exc:
+        submit(w, at=at(2022, 1, 10))
+    assert exc.value.code == "not_in_force"
+    with pytest.raises(ServiceNotAvailable) as exc:
+        submit(w, service_slug="no-such-service")
+    assert exc.value.code == "unknown_service"
+    assert Application.objects.count() == 0
+
+
+def test_every_move_reaches_the_monitoring_outbox(world):
+    from qamqor.monitoring.models import StageOutbox
+
+    w = world
+    case = submit(w)
+    sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
+    rows = StageOutbox.objects.filter(case_ref=str(case.pk)).order_by("id")
+    assert [r.stage for r in rows] == ["submitted", "registered"]
+    with pytest.raises(IllegalTransition):
+        sv.grant(case, actor=w.officer)
+    assert StageOutbox.objects.filter(case_ref=str(case.pk)).count() == 2
+
+
+def test_every_row_of_the_table_has_a_basis_for_every_procedure():
+    for t in TABLE:
+        for src in ("003", "002", "000", "001-guardianship", "004"):
+            b = basis_for(t, src)
+            assert b.certainty in ("exact", "analogy", "unknown")
+            assert b.citations or b.note, (t.action, src)
+            if b.certainty != "exact":
+                assert b.note
+
+
+def test_people_and_users_are_validated(world):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    from qamqor.accounts.models import Role, User
+    from qamqor.cases.models import Person
+    from qamqor.rules.iin import InvalidIin
+
+    with pytest.raises(InvalidIin):
+        Person.objects.create(
+            iin="900101300127", last_name="X", first_name="Y", birth_date=dt.date(1990, 1, 1)
+        )
+    p = Person(iin="061211600012", last_name="A", first_name="B", birth_date=dt.date(2000, 1, 1), sex="male")
+    p.save()
+    assert (p.birth_date, p.sex) == (dt.date(2006, 12, 11), "female")  # taken from the IIN
+    u = User(username="x", role=Role.PROVIDER_OFFICER)
+    with pytest.raises(ValidationError):
+        u.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="y", role=Role.FRONT_OFFICE_OPERATOR)
+    admin = User.objects.create_superuser("root", password="x")
+    assert admin.role == Role.ADMINISTRATOR
