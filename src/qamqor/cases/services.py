@@ -755,16 +755,23 @@ def _lateness(step: str, *, anchor_event: str | None = None, wd: int | None = No
 def grant(
     case, *, actor, at=None, expected_version=None, idempotency_key=None, legal_basis=None
 ) -> CaseEvent:
-    return move_case(
-        case,
-        Status.GRANTED,
-        actor=actor,
-        at=at,
-        expected_version=expected_version,
-        idempotency_key=idempotency_key,
-        legal_basis=legal_basis,
-        changes={"outcome": Outcome.GRANTED},
-    )
+    """The positive decision; a placement service's grant also records the carer and the ward in
+    the Republican data bank, in the same transaction (cases.wiring)."""
+    from qamqor.cases.wiring import record_placements_of_grant
+
+    with transaction.atomic():
+        event = move_case(
+            case,
+            Status.GRANTED,
+            actor=actor,
+            at=at,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+            legal_basis=legal_basis,
+            changes={"outcome": Outcome.GRANTED},
+        )
+        record_placements_of_grant(case, at=event.at)
+    return event
 
 
 def issue_preliminary_refusal(
