@@ -1,0 +1,225 @@
+"""Request and response shapes of the application endpoints."""
+
+from __future__ import annotations
+
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from qamqor.rules.iin import InvalidIin, validate_iin
+
+CHANNELS = ("provider", "state_corp", "portal", "education_org")
+DOCUMENT_SOURCES = ("uploaded", "registry", "paper")
+
+
+def validate_iin_field(value: str) -> str:
+    value = (value or "").strip()
+    try:
+        validate_iin(value)
+    except InvalidIin:
+        raise serializers.ValidationError(
+            _("Enter a valid IIN: 12 digits with a correct check digit."), code="invalid_iin"
+        ) from None
+    return value
+
+
+# --- input -----------------------------------------------------------------------------------------
+
+
+class PersonIn(serializers.Serializer):
+    iin = serializers.CharField(max_length=12, validators=[validate_iin_field])
+    last_name = serializers.CharField(max_length=120)
+    first_name = serializers.CharField(max_length=120)
+    middle_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class DocumentIn(serializers.Serializer):
+    code = serializers.SlugField(max_length=80)
+    source = serializers.ChoiceField(choices=DOCUMENT_SOURCES, default="uploaded")
+    registry = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    filename = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True, default="")
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class SubmitIn(serializers.Serializer):
+    service = serializers.SlugField(max_length=80)
+    channel = serializers.ChoiceField(choices=CHANNELS)
+    provider = serializers.SlugField(
+        max_length=64, required=False, help_text="provider code (officers: their own)"
+    )
+    office = serializers.SlugField(
+        max_length=64, required=False, help_text="State Corporation office code (operators: their own)"
+    )
+    applicant = PersonIn()
+    children = PersonIn(many=True, required=False, default=list)
+    facts = serializers.JSONField(required=False, default=dict)
+    consent = serializers.BooleanField(default=False)
+    documents = DocumentIn(many=True, required=False, default=list)
+
+    def validate_facts(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Facts must be a JSON object."), code="not_an_object")
+        return value
+
+
+class EmptyIn(serializers.Serializer):
+    pass
+
+
+class RefuseToAcceptIn(serializers.Serializer):
+    missing_documents = serializers.ListField(
+        child=serializers.SlugField(max_length=80), required=False, default=list
+    )
+    expired_documents = serializers.ListField(
+        child=serializers.SlugField(max_length=80), required=False, default=list
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("missing_documents") and not attrs.get("expired_documents"):
+            raise serializers.ValidationError(
+                {"missing_documents": [_("Name the missing or expired documents.")]}, code="required"
+            )
+        return attrs
+
+
+class PreliminaryRefusalIn(serializers.Serializer):
+    hearing_at = serializers.DateTimeField()
+    hearing_place = serializers.CharField(max_length=300)
+
+
+class DecideIn(serializers.Serializer):
+    findings = serializers.JSONField(
+        required=False, default=dict, help_text="officer's findings (facts needing judgement)"
+    )
+    reasons = serializers.JSONField(
+        required=False, default=dict, help_text="written reason per judgement finding"
+    )
+    hearing_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    hearing_place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class HearingIn(serializers.Serializer):
+    position = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class HandOverIn(serializers.Serializer):
+    on = serializers.ChoiceField(choices=("identity_document", "notarised_power_of_attorney"))
+    document_number = serializers.CharField(max_length=64)
+    representative = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class LapseIn(serializers.Serializer):
+    notice_received_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+def show_date(value) -> str | None:
+    """dd.mm.yyyy (house rule), for display next to the ISO value."""
+    return formats.date_format(value, "d.m.Y") if value else None
+
+
+def person_out(p) -> dict:
+    return {
+        "iin": p.iin,
+        "last_name": p.last_name,
+        "first_name": p.first_name,
+        "middle_name": p.middle_name,
+        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+        "address": p.address,
+        "phone": p.phone,
+    }
+
+
+def org_out(o, lang: str) -> dict | None:
+    if o is None:
+        return None
+    return {"code": o.code, "name": o.name(lang)}
+
+
+def event_out(e) -> dict:
+    return {
+        "seq": e.seq,
+        "action": e.action,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "actor_role": e.actor_role,
+        "at": e.at.isoformat(),
+        "legal_basis": e.legal_basis,
+        "payload": e.payload,
+    }
+
+
+def decision_out(d) -> dict:
+    return {
+        "kind": d.kind,
+        "decided_at": d.decided_at.isoformat(),
+        "catalogue_version": d.catalogue_version,
+        "grounds": d.grounds,
+        "reasons": d.reasons,
+        "evaluation": d.evaluation,
+    }
+
+
+def document_out(d) -> dict:
+    return {
+        "code": d.code,
+        "source": d.source,
+        "registry": d.registry,
+        "filename": d.filename,
+        "sha256": d.sha256,
+        "valid_until": d.valid_until.isoformat() if d.valid_until else None,
+        "received_at": d.received_at.isoformat(),
+    }
+
+
+def application_summary(a, lang: str) -> dict:
+    """No personal data: safe for lists and queues without an access-log entry."""
+    return {
+        "id": a.pk,
+        "number": a.number,
+        "service": a.service_slug,
+        "channel": a.channel,
+        "status": a.status,
+        "status_label": str(a.get_status_display()),
+        "version": a.version,
+        "provider": org_out(a.provider, lang),
+        "office": org_out(a.office, lang) if a.office_id else None,
+        "submitted_at": a.submitted_at.isoformat(),
+        "registered_on": a.registered_on.isoformat() if a.registered_on else None,
+        "due_date": a.due_date.isoformat() if a.due_date else None,
+        "due_date_display": show_date(a.due_date),
+        "due_at": a.due_at.isoformat() if a.due_at else None,
+        "outcome": a.outcome,
+    }
+
+
+def application_detail(
+    a, lang: str, *, allowed_actions: list[str] | None = None, children=None, decisions=None
+) -> dict:
+    """`children` / `decisions` may be given when the caller already has them (a fresh submission)."""
+    return {
+        **application_summary(a, lang),
+        "catalogue_version": a.catalogue_version,
+        "applicant": person_out(a.applicant),
+        "children": [person_out(c) for c in (a.children.all() if children is None else children)],
+        "consent": a.consent,
+        "facts": a.facts,
+        "deadlines": a.deadlines,
+        "hearing_at": a.hearing_at.isoformat() if a.hearing_at else None,
+        "hearing_place": a.hearing_place,
+        "custody_started_at": a.custody_started_at.isoformat() if a.custody_started_at else None,
+        "documents": [document_out(d) for d in a.documents.all()],
+        "decisions": [decision_out(d) for d in (a.decisions.all() if decisions is None else decisions)],
+        "timeline": [event_out(e) for e in a.events.all()],
+        "allowed_actions": allowed_actions or [],
+    }

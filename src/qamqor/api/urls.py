@@ -1,0 +1,22 @@
+"""`/api/v1/` routes."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from qamqor.api import applications, catalogue, views
+
+urlpatterns = [
+    path("", views.Root.as_view(), name="api-root"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", views.Me.as_view(), name="api-me"),
+    path("services/", catalogue.ServiceList.as_view(), name="service-list"),
+    path("services/<slug:slug>/", catalogue.ServiceDetail.as_view(), name="service-detail"),
+    path("applications/", applications.ApplicationList.as_view(), name="application-list"),
+    path("applications/<int:pk>/", applications.ApplicationDetail.as_view(), name="application-detail"),
+    path(
+        "applications/<int:pk>/actions/<slug:action>/",
+        applications.ApplicationAction.as_view(),
+        name="application-action",
+    ),
+    path("queues/mine/", applications.Queue.as_view(), name="queue"),
+]

@@ -1,0 +1,114 @@
+"""Outbox of stage changes, sandbox monitoring system, technical-problem protocols, reconciliations."""
+
+from __future__ import annotations
+
+from django.db import models
+
+MONITORING_CITATION = "003_4cf6e905af0d21d2.txt §12-1"
+
+
+class StageOutbox(models.Model):
+    """One stage change of one application, to be entered into the monitoring information system.
+
+    Written in the same transaction as the stage change itself; `delivery_key` is unique and is sent
+    with the record so that a resend after a crash is recognised and never duplicates a stage.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DELIVERED = "delivered", "delivered"
+
+    delivery_key = models.CharField(max_length=100, unique=True)
+    case_ref = models.CharField(max_length=64, db_index=True)
+    event_ref = models.CharField(max_length=64)
+    service = models.CharField(max_length=64, blank=True, default="")
+    provider_ref = models.CharField(max_length=64, blank=True, default="")
+    stage = models.CharField(max_length=64)
+    moment = models.DateTimeField(db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "moment"], name="mon_outbox_status_moment")]
+
+    def as_record(self) -> dict:
+        """What the adapter sends."""
+        return {
+            "delivery_key": self.delivery_key,
+            "case": self.case_ref,
+            "event": self.event_ref,
+            "service": self.service,
+            "provider": self.provider_ref,
+            "stage": self.stage,
+            "moment": self.moment.isoformat(),
+            **({"details": self.payload} if self.payload else {}),
+        }
+
+
+class SandboxStage(models.Model):
+    """The sandbox monitoring system: what it has accepted, once per delivery key."""
+
+    delivery_key = models.CharField(max_length=100, unique=True)
+    record = models.JSONField()
+    receipt = models.CharField(max_length=64)
+    received_count = models.PositiveIntegerField(default=1)  # > 1: the same stage was resent
+    first_received_at = models.DateTimeField(auto_now_add=True)
+
+
+class SandboxSwitch(models.Model):
+    """Makes the sandbox fail (for tests and demonstrations); one row, shared by every process."""
+
+    fail_next = models.PositiveIntegerField(default=0)  # fail this many calls, then work
+    fail_always = models.BooleanField(default=False)
+    calls = models.PositiveIntegerField(default=0)
+
+
+class TechnicalProblemProtocol(models.Model):
+    """Protocol of a technical problem with the monitoring information system.
+
+    003_4cf6e905af0d21d2.txt §12-1 (and 002_eefeb2ec619131ea.txt §13-1): when the information system
+    fails, the provider immediately notifies the employee responsible for ICT infrastructure, who
+    draws up a protocol of the technical problem, signed by the provider. This record opens the
+    protocol and holds what the system knows; drawing up and signing are done by people.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        DRAWN_UP = "drawn_up", "drawn up"
+        SIGNED = "signed", "signed"
+        CLOSED = "closed", "closed"
+
+    provider_ref = models.CharField(max_length=64, blank=True, default="")
+    outbox = models.ForeignKey(StageOutbox, on_delete=models.PROTECT, related_name="protocols")
+    detected_at = models.DateTimeField()
+    error = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    ict_officer = models.CharField(max_length=150, blank=True, default="")
+    drawn_up_at = models.DateTimeField(null=True, blank=True)
+    signed_by_provider_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    citation = models.CharField(max_length=100, default=MONITORING_CITATION)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outbox"], condition=models.Q(status="open"), name="mon_one_open_protocol_per_stage"
+            )
+        ]
+
+
+class Reconciliation(models.Model):
+    """The daily proof that every stage of a day reached the monitoring system."""
+
+    day = models.DateField(unique=True)
+    ran_at = models.DateTimeField()
+    total = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    reenqueued = models.PositiveIntegerField(default=0)
+    complete = models.BooleanField(default=False)

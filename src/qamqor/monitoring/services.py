@@ -1,0 +1,249 @@
+"""Monitoring feed services: record a stage change, deliver it, reconcile a day.
+
+The legal duty (003_4cf6e905af0d21d2.txt §12-1; 002_eefeb2ec619131ea.txt §13-1): the provider enters
+data on every stage of the service into the monitoring information system; when that system fails,
+the ICT officer draws up a technical-problem protocol signed by the provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from qamqor.monitoring.adapters import DeliveryFailed, get_adapter
+from qamqor.monitoring.models import Reconciliation, StageOutbox, TechnicalProblemProtocol
+
+log = logging.getLogger("qamqor.monitoring")
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+def _conf(key: str):
+    return settings.QAMQOR_MONITORING[key]
+
+
+def _first_attr(obj, *names, default=None):
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _cached_relation(obj, name: str):
+    """The related object if it is already loaded (no query), else None."""
+    field = getattr(type(obj), name, None)
+    is_cached = getattr(getattr(field, "field", None), "is_cached", None)
+    if is_cached is None:
+        return getattr(obj, name, None) if not hasattr(obj, "_state") else None
+    return getattr(obj, name) if is_cached(obj) else None
+
+
+def record_stage_change(
+    event=None,
+    *,
+    case_id=None,
+    event_id=None,
+    stage: str | None = None,
+    moment: dt.datetime | None = None,
+    service: str = "",
+    provider: str = "",
+    details: dict | None = None,
+) -> StageOutbox:
+    """Write the outbox row of one stage change and deliver it after commit.
+
+    Call it inside the transaction that records the stage change (the domain's `move_case`), so that
+    the event and its outbox row commit or roll back together. Either pass the event object (its
+    `application_id`, `pk`, `to_status` and `at` are read; service and provider from the event's
+    `application` when it is already loaded) or the keyword fields.
+    """
+    if event is not None:
+        case_id = case_id if case_id is not None else _first_attr(event, "application_id", "case_id")
+        event_id = event_id if event_id is not None else _first_attr(event, "pk", "id")
+        stage = stage or _first_attr(event, "to_status", "to_stage", "stage")
+        moment = moment or _first_attr(event, "at", "created_at")
+        case = _cached_relation(event, "application")
+        if case is not None:
+            service = service or getattr(case, "service_slug", "") or ""
+            provider = provider or getattr(case, "provider_id", "") or ""
+            details = details if details is not None else {"number": getattr(case, "number", "")}
+    if case_id is None or event_id is None or not stage:
+        raise ValueError("record_stage_change needs a case id, an event id and a stage")
+    moment = moment or timezone.now()
+    row = StageOutbox.objects.create(
+        delivery_key=f"{case_id}:{event_id}",
+        case_ref=str(case_id),
+        event_ref=str(event_id),
+        stage=str(stage),
+        moment=moment,
+        service=service or "",
+        provider_ref=str(provider or ""),
+        payload=details or {},
+    )
+    transaction.on_commit(lambda: enqueue_delivery(row.pk))
+    return row
+
+
+def enqueue_delivery(outbox_id: int, run_after: dt.datetime | None = None):
+    from qamqor.monitoring.tasks import deliver_stage
+
+    t = deliver_stage if run_after is None else deliver_stage.using(run_after=run_after)
+    return t.enqueue(outbox_id)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Delay before the next try after `attempts` failures: base·2^(attempts−1), capped."""
+    base = int(_conf("BACKOFF_BASE_SECONDS"))
+    return int(min(base * 2 ** max(attempts - 1, 0), int(_conf("BACKOFF_MAX_SECONDS"))))
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str  # delivered | already_delivered | not_due | failed | missing
+    receipt: str = ""
+    attempts: int = 0
+    retry_at: str | None = None
+    protocol_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def deliver(outbox_id: int, *, now: dt.datetime | None = None, force: bool = False) -> DeliveryOutcome:
+    """Deliver one outbox row; idempotent and safe to run in several workers at once.
+
+    The row is locked (`SELECT … FOR UPDATE`; SQLite serialises writers) for the whole attempt, so
+    two workers never send the same stage at once; a row already delivered is skipped; the delivery
+    key goes with the record so a resend after a crash is recognised by the receiver.
+    """
+    now = now or timezone.now()
+    retry_at = None
+    with transaction.atomic():
+        row = StageOutbox.objects.select_for_update().filter(pk=outbox_id).first()
+        if row is None:
+            return DeliveryOutcome("missing")
+        if row.status == StageOutbox.Status.DELIVERED:
+            return DeliveryOutcome("already_delivered", receipt=row.receipt, attempts=row.attempts)
+        if not force and row.next_attempt_at is not None and row.next_attempt_at > now:
+            return DeliveryOutcome("not_due", attempts=row.attempts, retry_at=row.next_attempt_at.isoformat())
+        try:
+            receipt = get_adapter().send(row.as_record())
+        except DeliveryFailed as exc:
+            row.attempts += 1
+            row.last_error = str(exc)[:2000]
+            retry_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
+            row.next_attempt_at = retry_at
+            row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            protocol = None
+            if row.attempts >= int(_conf("FAILURES_BEFORE_PROTOCOL")):
+                protocol = open_technical_problem(row, str(exc), now)
+            transaction.on_commit(lambda: enqueue_delivery(row.pk, run_after=retry_at))
+            log.warning("monitoring delivery %s failed (attempt %d): %s", row.delivery_key, row.attempts, exc)
+            return DeliveryOutcome(
+                "failed",
+                attempts=row.attempts,
+                retry_at=retry_at.isoformat(),
+                protocol_id=protocol.pk if protocol else None,
+            )
+        row.status = StageOutbox.Status.DELIVERED
+        row.receipt = receipt
+        row.delivered_at = now
+        row.next_attempt_at = None
+        row.attempts += 1
+        row.save(update_fields=["status", "receipt", "delivered_at", "next_attempt_at", "attempts"])
+        return DeliveryOutcome("delivered", receipt=receipt, attempts=row.attempts)
+
+
+def open_technical_problem(row: StageOutbox, error: str, now: dt.datetime) -> TechnicalProblemProtocol:
+    """Open (once per stage) the technical-problem protocol of 003_4cf6e905af0d21d2.txt §12-1."""
+    existing = TechnicalProblemProtocol.objects.filter(
+        outbox=row, status=TechnicalProblemProtocol.Status.OPEN
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return TechnicalProblemProtocol.objects.create(
+                outbox=row, provider_ref=row.provider_ref, detected_at=now, error=error[:2000]
+            )
+    except IntegrityError:  # opened concurrently
+        return TechnicalProblemProtocol.objects.get(outbox=row, status=TechnicalProblemProtocol.Status.OPEN)
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=ALMATY)
+    return start, start + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    day: dt.date
+    total: int
+    delivered: int
+    reenqueued: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total == self.delivered
+
+    def as_dict(self) -> dict:
+        return {
+            "day": self.day.isoformat(),
+            "total": self.total,
+            "delivered": self.delivered,
+            "reenqueued": self.reenqueued,
+            "complete": self.complete,
+        }
+
+
+def reconcile(day: dt.date, *, now: dt.datetime | None = None) -> ReconciliationReport:
+    """Prove that every stage of `day` (Almaty time) was delivered; re-enqueue the ones that were not."""
+    now = now or timezone.now()
+    start, end = local_day_bounds(day)
+    rows = StageOutbox.objects.filter(moment__gte=start, moment__lt=end)
+    total = rows.count()
+    pending = list(rows.filter(status=StageOutbox.Status.PENDING).values_list("pk", "next_attempt_at"))
+    for pk, next_at in pending:
+        enqueue_delivery(pk, run_after=next_at if next_at and next_at > now else None)
+    report = ReconciliationReport(
+        day=day, total=total, delivered=total - len(pending), reenqueued=len(pending)
+    )
+    Reconciliation.objects.update_or_create(
+        day=day,
+        defaults={
+            "ran_at": now,
+            "total": report.total,
+            "delivered": report.delivered,
+            "reenqueued": report.reenqueued,
+            "complete": report.complete,
+        },
+    )
+    return report
+
+
+def next_reconciliation_time(after: dt.datetime) -> dt.datetime:
+    """01:00 Almaty time of the day after `after`'s local day."""
+    local = after.astimezone(ALMATY)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(1, 0), tzinfo=ALMATY)
+
+
+def ensure_daily_reconciliation(now: dt.datetime | None = None) -> bool:
+    """Make sure a reconciliation of yesterday is queued (called when workers start). True if queued now."""
+    from django_tasks_db.models import DBTaskResult
+
+    from qamqor.monitoring.tasks import reconcile_monitoring
+
+    now = now or timezone.now()
+    queued = DBTaskResult.objects.filter(
+        task_path=reconcile_monitoring.module_path, status__in=["READY", "RUNNING"]
+    ).exists()
+    if queued:
+        return False
+    yesterday = now.astimezone(ALMATY).date() - dt.timedelta(days=1)
+    reconcile_monitoring.enqueue(yesterday.isoformat(), True)
+    return True

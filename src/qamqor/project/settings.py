@@ -1,0 +1,182 @@
+"""Django settings of the Qamqor case system.
+
+Persistence: `DATABASE_URL` (PostgreSQL, parsed by dj-database-url) or else SQLite at
+`<data dir>/qamqor.sqlite3`, the data dir being `QAMQOR_DATA_DIR` or the per-user data folder.
+SQLite runs in WAL mode with a busy timeout and IMMEDIATE transactions so that the web server and
+a worker process can share the file. See docs/decisions/0006-persistence-and-tasks.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from qamqor.project.paths import data_dir, database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/qamqor
+DATA_DIR = data_dir()
+
+SECRET_KEY = os.environ.get("QAMQOR_SECRET_KEY", "dev-only-not-secret-change-me-in-production")
+DEBUG = os.environ.get("QAMQOR_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("QAMQOR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
+]
+
+INSTALLED_APPS: list[str] = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "qamqor.monitoring",
+    "qamqor.api",
+]
+# The case domain (accounts, audit, cases: owned by the domain work; keep these lines).
+INSTALLED_APPS += ["qamqor.accounts", "qamqor.audit", "qamqor.cases"]
+# Registries (consent ledger) and the Republican data bank (registries/databank work).
+INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "qamqor.project.urls"
+WSGI_APPLICATION = "qamqor.project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- persistence -----------------------------------------------------------------------------
+_url = database_url()
+if _url:
+    DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=600, conn_health_checks=True)}
+else:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only location: Django reports the database error when it connects
+        pass
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "qamqor.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers run while a writer commits; NORMAL sync is safe with WAL.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 30,  # seconds a writer waits for the lock (web server + worker)
+                "transaction_mode": "IMMEDIATE",  # take the write lock at BEGIN: no upgrade deadlocks
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- background tasks (django-tasks API, database backend from django-tasks-db) ------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "monitoring"],
+    }
+}
+
+# --- monitoring feed (003_4cf6e905af0d21d2.txt §12-1) -------------------------------------------
+QAMQOR_MONITORING = {
+    "ADAPTER": os.environ.get("QAMQOR_MONITORING_ADAPTER", "qamqor.monitoring.adapters.SandboxAdapter"),
+    # failed deliveries: retry after BACKOFF_BASE * 2**(attempt-1) seconds, at most BACKOFF_MAX
+    "BACKOFF_BASE_SECONDS": 30,
+    "BACKOFF_MAX_SECONDS": 3600,
+    # after this many failed attempts in a row the failure is treated as the information system
+    # being down: a technical-problem protocol is opened (our operational threshold; the law says
+    # "immediately from the moment it is detected" and does not define detection)
+    "FAILURES_BEFORE_PROTOCOL": 3,
+}
+
+# Queues: an application is "at risk" when its due date (or the latest day for a preliminary refusal)
+# is within this many working days, or a minute-term result within this many minutes (our choice).
+QAMQOR_AT_RISK_WORKING_DAYS = 2
+QAMQOR_AT_RISK_MINUTES = 10
+
+# --- languages and formats ----------------------------------------------------------------------
+LANGUAGE_CODE = "kk"
+LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+LOCALE_PATHS = [str(PACKAGE_DIR / "locale")]
+FORMAT_MODULE_PATH = ["qamqor.project.formats"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Asia/Almaty"
+
+# --- static files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = str(DATA_DIR / "static")
+WHITENOISE_USE_FINDERS = True  # serve straight from the installed apps: no collectstatic needed
+if not os.path.isdir(STATIC_ROOT):
+    STATIC_ROOT = None  # nothing collected: WhiteNoise serves from the apps (finders) only
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- REST API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "qamqor.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Qamqor API",
+    "DESCRIPTION": "Public services in the sphere of family and children (Order No. 158): "
+    "catalogue, applications, officer and operator actions, queues.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGIN_URL = "/api-auth/login/"
+LOGIN_REDIRECT_URL = "/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"qamqor": {"handlers": ["console"], "level": "INFO"}},
+}
+
+if "pytest" in sys.modules:  # test runs: fast password hashing
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

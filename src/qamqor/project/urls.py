@@ -1,0 +1,17 @@
+"""URL map: `/` home, `/api/v1/` the REST API, `/api/schema/` OpenAPI 3, `/api/docs/` Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from qamqor.project.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/v1/", include("qamqor.api.urls")),
+    path("api/v1/", include("qamqor.databank.api")),  # automated certificate, ledger (registries/databank)
+    path("api-auth/", include("rest_framework.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

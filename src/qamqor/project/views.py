@@ -1,0 +1,29 @@
+"""The small home page: links to the API docs and the demo log-ins, in kk/ru/en."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+
+LANG_CODES = ("kk", "ru", "en")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    lang = request.GET.get("lang")
+    if lang not in LANG_CODES:
+        lang = translation.get_language() or "kk"
+        lang = lang.split("-")[0] if lang.split("-")[0] in LANG_CODES else "kk"
+    try:
+        from qamqor.demo import demo_logins
+
+        logins = demo_logins()
+    except Exception:  # no database yet, or no demo data: the page still shows the links
+        logins = []
+    with translation.override(lang):
+        html = render_to_string(
+            "qamqor/home.html", {"logins": logins, "lang": lang, "langs": LANG_CODES}, request
+        )
+    response = HttpResponse(html)
+    response["Content-Language"] = lang
+    return response
