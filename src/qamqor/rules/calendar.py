@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -83,8 +84,18 @@ class CalendarError(ValueError):
     """A date outside the precomputed range, or a malformed corrections file."""
 
 
+_FMT: dict[dt.date, str] = {}  # memo of fmt() for plain dates (a few thousand distinct days in practice)
+
+
 def fmt(day: dt.date) -> str:
     """dd.mm.yyyy, the way official documents write dates."""
+    if day.__class__ is dt.date:
+        s = _FMT.get(day)
+        if s is None:
+            if len(_FMT) >= 100_000:
+                _FMT.clear()
+            s = _FMT[day] = day.strftime("%d.%m.%Y")
+        return s
     return day.strftime("%d.%m.%Y")
 
 
@@ -105,6 +116,10 @@ class DayOff:
         if self.note:
             d["note"] = self.note
         return d
+
+
+# The weekend reasons are the same value every time: share them (DayOff is immutable).
+_WEEKEND_OFF = {wd: DayOff("weekend", name, SRC_WEEKEND) for wd, name in _WEEKDAY.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +312,10 @@ class Calendar:
     _cum: list[int] = field(init=False, repr=False)
     _wd: list[int] = field(init=False, repr=False)
     _np: tuple | None = field(init=False, repr=False, default=None)
+    # ordinals of the days `skipped` reports (non-working and worked weekend days), sorted, and the
+    # SkippedDay of each, built on first use (the calendar does not change once built)
+    _special: list[int] | None = field(init=False, repr=False, compare=False, default=None)
+    _skip_days: dict[int, SkippedDay] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         f, last = self.first.toordinal(), self.last.toordinal()
@@ -323,20 +342,26 @@ class Calendar:
         return i
 
     def is_working_day(self, day: dt.date) -> bool:
-        return bool(self._work[self._index(day)])
+        i = day.toordinal() - self._first_ord
+        if i < 0 or i >= len(self._work):
+            self._index(day)  # raises
+        return self._work[i] == 1
 
     def reasons(self, day: dt.date) -> tuple[DayOff, ...]:
         """Why `day` is not a working day (empty for a working day)."""
         if self.is_working_day(day):
             return ()
-        out = list(self.non_working.get(day, ()))
-        if day.weekday() >= 5:
-            out.insert(0, DayOff("weekend", _WEEKDAY[day.weekday()], SRC_WEEKEND))
-        return tuple(out)
+        listed = self.non_working.get(day, ())
+        weekend = _WEEKEND_OFF.get(day.weekday())
+        if weekend is None:
+            return tuple(listed)
+        return (weekend, *listed)
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The n-th working day strictly after `day` (n > 0), strictly before it (n < 0), `day` itself (n = 0)."""
-        i = self._index(day)
+        i = day.toordinal() - self._first_ord
+        if i < 0 or i >= len(self._work):
+            self._index(day)  # raises
         if n > 0:
             k = self._cum[i] + n - 1
         elif n < 0:
@@ -366,17 +391,36 @@ class Calendar:
     def skipped(self, start: dt.date, end: dt.date) -> list[SkippedDay]:
         """Non-working days in (start, end], and worked weekend days (counted), in date order."""
         self._index(start), self._index(end)
-        out = []
-        o, last = start.toordinal() + 1, end.toordinal()
-        while o <= last:
-            day = dt.date.fromordinal(o)
-            if not self._work[o - self._first_ord]:
-                out.append(SkippedDay(day, self.reasons(day)))
-            elif day in self.worked:
-                w = self.worked[day]
-                out.append(SkippedDay(day, (DayOff("worked_day", w.reason, w.source),), counted=True))
-            o += 1
-        return out
+        special = self._special
+        if special is None:
+            special = self._build_special()
+        lo = bisect_right(special, start.toordinal())
+        hi = bisect_right(special, end.toordinal())
+        if lo >= hi:
+            return []
+        days = self._skip_days
+        return [days[o] for o in special[lo:hi]]
+
+    def _build_special(self) -> list[int]:
+        f = self._first_ord
+        work, worked = self._work, self.worked
+        special: list[int] = []
+        days: dict[int, SkippedDay] = {}
+        for i, w in enumerate(work):
+            o = i + f
+            if not w:
+                day = dt.date.fromordinal(o)
+                days[o] = SkippedDay(day, self.reasons(day))
+            else:
+                day = dt.date.fromordinal(o)
+                if day not in worked:
+                    continue
+                wd = worked[day]
+                days[o] = SkippedDay(day, (DayOff("worked_day", wd.reason, wd.source),), counted=True)
+            special.append(o)
+        self._skip_days = days
+        self._special = special
+        return special
 
     # --- year views (the `calendar` command) ------------------------------------------------------
     def year(self, year: int) -> dict:

@@ -9,6 +9,9 @@ registration (Civil Code art. 176), so the n-th working day strictly after the r
 the due date; the State Corporation's acceptance day is never counted. A term in calendar units that
 ends on a non-working day ends on the next working day (art. 177). Minute terms (fully automated
 services) run around the clock from the moment of submission.
+
+Speed (issue 3): `compute_deadline` computes every date at once but writes the kk/ru/en explanation
+lines only when they are first read (`.explanation`, `as_dict()`, `render()`); see `bench/deadlines.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import calendar as _pycal
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 
 from .calendar import ALMATY, ART_176, ART_177, Calendar, SkippedDay, fmt, get_calendar, local
 from .schedules import DEFAULT_SCHEDULE, Schedule, get_schedule
@@ -135,8 +138,78 @@ class Explanation:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class StepDeadline:
+# --- results: computed dates now, explanation texts on first use -----------------------------------
+# Computing the dates costs a few µs; writing the kk/ru/en lines costs far more, and most callers
+# want the dates only (or read the explanation once). So `compute_deadline` keeps a plan per result
+# and per step (a builder function and its arguments: dates, rules, the calendar) and the
+# `explanation` tuple is built from it the first time it is read (by `.explanation`, `as_dict()` or
+# `render()`). The classes behave like the frozen dataclasses they were: same fields and constructor,
+# equality, hash, repr, no assignment.
+
+
+class _Frozen:
+    __slots__ = ()
+    _FIELDS: tuple[str, ...] = ()
+
+    def __setattr__(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self._FIELDS)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __reduce__(self):
+        return (type(self), self._values())
+
+    @property
+    def explanation(self) -> tuple[Explanation, ...]:
+        lines = self._explanation
+        if lines is None and self._plan is not None:
+            build, args = self._plan
+            lines = tuple(build(*args))
+            object.__setattr__(self, "_explanation", lines)
+            object.__setattr__(self, "_plan", None)
+        return lines
+
+
+class StepDeadline(_Frozen):
+    __slots__ = (
+        "step",
+        "due",
+        "counted_from",
+        "anchor",
+        "value",
+        "unit",
+        "citation",
+        "waiting_for",
+        "_explanation",
+        "_plan",
+    )
+    _FIELDS = (
+        "step",
+        "due",
+        "counted_from",
+        "anchor",
+        "value",
+        "unit",
+        "citation",
+        "explanation",
+        "waiting_for",
+    )
     step: str
     due: dt.date | dt.datetime | None  # None: waits for an event (`waiting_for`)
     counted_from: str
@@ -144,8 +217,33 @@ class StepDeadline:
     value: int
     unit: str
     citation: Citation
-    explanation: tuple[Explanation, ...] = ()
-    waiting_for: str | None = None
+    waiting_for: str | None
+
+    def __init__(
+        self,
+        step: str,
+        due: dt.date | dt.datetime | None,
+        counted_from: str,
+        anchor: dt.date | dt.datetime | None,
+        value: int,
+        unit: str,
+        citation: Citation,
+        explanation: tuple[Explanation, ...] = (),
+        waiting_for: str | None = None,
+    ) -> None:
+        for name, v in (
+            ("step", step),
+            ("due", due),
+            ("counted_from", counted_from),
+            ("anchor", anchor),
+            ("value", value),
+            ("unit", unit),
+            ("citation", citation),
+            ("waiting_for", waiting_for),
+            ("_explanation", explanation),
+            ("_plan", None),
+        ):
+            object.__setattr__(self, name, v)
 
     def as_dict(self) -> dict:
         return {
@@ -161,28 +259,51 @@ class StepDeadline:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class DeadlineResult:
+class DeadlineResult(_Frozen):
+    __slots__ = ("channel", "submitted", "registered_on", "term", "due", "steps", "_explanation", "_plan")
+    _FIELDS = ("channel", "submitted", "registered_on", "term", "due", "steps", "explanation")
     channel: str
     submitted: dt.datetime
     registered_on: dt.date
     term: Term
     due: dt.date | dt.datetime  # a date for working-day terms, an aware datetime for minute terms
     steps: tuple[StepDeadline, ...]
-    explanation: tuple[Explanation, ...]
+
+    def __init__(
+        self,
+        channel: str,
+        submitted: dt.datetime,
+        registered_on: dt.date,
+        term: Term,
+        due: dt.date | dt.datetime,
+        steps: tuple[StepDeadline, ...],
+        explanation: tuple[Explanation, ...],
+    ) -> None:
+        for name, v in (
+            ("channel", channel),
+            ("submitted", submitted),
+            ("registered_on", registered_on),
+            ("term", term),
+            ("due", due),
+            ("steps", steps),
+            ("_explanation", explanation),
+            ("_plan", None),
+        ):
+            object.__setattr__(self, name, v)
 
     def step(self, code: str) -> StepDeadline | None:
         return next((s for s in self.steps if s.step == code), None)
 
     def as_dict(self) -> dict:
+        term = self.term
         return {
             "channel": self.channel,
             "submitted": self.submitted.isoformat(),
             "registered_on": self.registered_on.isoformat(),
             "term": {
-                "value": self.term.value,
-                "unit": self.term.unit,
-                "citation": self.term.citation.as_dict(),
+                "value": term.value,
+                "unit": term.unit,
+                "citation": term.citation.as_dict(),
             },
             "due": _iso(self.due),
             "steps": [s.as_dict() for s in self.steps],
@@ -190,12 +311,47 @@ class DeadlineResult:
         }
 
 
+# Construction without the frozen guard (the hot path): an instance of a subclass with the same
+# layout and plain attribute assignment, switched to the public class once filled in. Both
+# `__setattr__` and `__delattr__` are reset (they share one type slot), so that CPython stores
+# into the slots directly.
+class _NewStep(StepDeadline):
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+class _NewResult(DeadlineResult):
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+_new = object.__new__
+
+
+def _step(code, due, counted_from, anchor, rule, waiting_for, lines, plan) -> StepDeadline:
+    s = _new(_NewStep)
+    s.step = code
+    s.due = due
+    s.counted_from = counted_from
+    s.anchor = anchor
+    s.value = rule.value
+    s.unit = rule.unit
+    s.citation = rule.citation
+    s.waiting_for = waiting_for
+    s._explanation = lines
+    s._plan = plan
+    s.__class__ = StepDeadline
+    return s
+
+
 def _iso(v) -> str | None:
     return None if v is None else v.isoformat()
 
 
 def _dt_text(at: dt.datetime) -> str:
-    return f"{fmt(at.date())} {at.strftime('%H:%M')}"
+    return f"{fmt(at.date())} {at.hour:02d}:{at.minute:02d}"
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -223,13 +379,10 @@ def _reg_day(channel: str, t: dt.datetime, sched: Schedule, cal: Calendar) -> tu
     return cal.next_working_day(day), "after_hours"
 
 
-def _registration(channel, submitted, schedule, calendar, citation) -> tuple[dt.date, Explanation]:
-    if channel not in CHANNELS:
-        raise DeadlineError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
-    cal = calendar or get_calendar()
-    sched = schedule or get_schedule(DEFAULT_SCHEDULE[channel])
-    t = local(submitted)
-    reg, why_code = _reg_day(channel, t, sched, cal)
+def _registration_line(
+    channel: str, t: dt.datetime, reg: dt.date, why_code: str, sched: Schedule, cal: Calendar, citation
+) -> Explanation:
+    """The registration line for a day `_reg_day` gave (`t`: the local submission moment)."""
     day = t.date()
     place = _CHANNEL_NAMES[channel]
     if why_code != "office":
@@ -237,7 +390,7 @@ def _registration(channel, submitted, schedule, calendar, citation) -> tuple[dt.
         cutoff = sched.after_hours_from
         cut = f"{cutoff // 60:02d}:{cutoff % 60:02d}"
         if why_code == "in_hours":
-            return day, Explanation(
+            return Explanation(
                 "registration",
                 Text(
                     f"Өтініш порталда {_dt_text(t)} жұмыс уақытында берілді: {fmt(day)} тіркелді",
@@ -256,7 +409,7 @@ def _registration(channel, submitted, schedule, calendar, citation) -> tuple[dt.
                 "выходной/праздничный день: " + "; ".join(n.ru for n in names),
                 "a non-working day: " + "; ".join(n.en for n in names),
             )
-        return reg, Explanation(
+        return Explanation(
             "registration",
             Text(
                 f"Өтініш порталда {_dt_text(t)} берілді ({why.kk}): келесі жұмыс күні {fmt(reg)} тіркеледі",
@@ -278,13 +431,96 @@ def _registration(channel, submitted, schedule, calendar, citation) -> tuple[dt.
             f"Заявление принято ({place.ru}) {fmt(day)}; срок исчисляется со следующего дня",
             f"Application accepted by {place.en} on {fmt(day)}; the term runs from the next day",
         )
-    return day, Explanation("registration", text, day, source=citation or ART_176)
+    return Explanation("registration", text, day, source=citation or ART_176)
+
+
+_STARTS_NEXT_DAY = Explanation(
+    "note",
+    Text(
+        "Мерзім оқиғадан кейінгі күннен басталады",
+        "Течение срока начинается на следующий день после события",
+        "A term starts on the day after the event",
+    ),
+    source=ART_176,
+)
+_HEARING_UNKNOWN = Text(
+    "Тыңдау күні белгісіз: шешім мемлекеттік қызмет көрсету мерзімі ішінде",
+    "Дата заслушивания неизвестна: решение в пределах срока оказания услуги",
+    "The hearing's date is not known yet: the decision stays within the service term",
+)
+
+
+def _term_lines(channel, t, reg, why_code, sched, cal, citation, term, due, lo, hi) -> list[Explanation]:
+    """The result's own lines for a working-day term: registration, count, art. 176, skipped days."""
+    start = reg + dt.timedelta(days=1)
+    lines = [
+        _registration_line(channel, t, reg, why_code, sched, cal, citation),
+        Explanation(
+            "count",
+            Text(
+                f"Мерзім {term.value} жұмыс күні, {fmt(start)} бастап есептеледі: {fmt(due)} дейін",
+                f"Срок {term.value} раб. дн., исчисляется с {fmt(start)}: до {fmt(due)} включительно",
+                f"Term of {term.value} working days, counted from {fmt(start)}: due {fmt(due)} (inclusive)",
+            ),
+            due,
+            source=term.citation,
+        ),
+        _STARTS_NEXT_DAY,
+    ]
+    lines.extend(_skip_lines(cal, lo, hi))
+    return lines
+
+
+def _minute_lines(submitted_local: dt.datetime, due: dt.datetime, term: Term, source) -> list[Explanation]:
+    return [
+        Explanation(
+            "registration",
+            Text(
+                f"Толық автоматтандырылған қызмет: өтініш {_dt_text(submitted_local)} тіркелді (тәулік бойы)",
+                f"Полностью автоматизированная услуга: заявление зарегистрировано {_dt_text(submitted_local)} (круглосуточно)",
+                f"Fully automated service: application registered at {_dt_text(submitted_local)} (around the clock)",
+            ),
+            submitted_local.date(),
+            source=source,
+        ),
+        Explanation(
+            "count",
+            Text(
+                f"Мерзім {term.value} минут: {_dt_text(due)} дейін",
+                f"Срок {term.value} минут: до {_dt_text(due)}",
+                f"Term of {term.value} minutes: by {_dt_text(due)}",
+            ),
+            source=term.citation,
+        ),
+    ]
 
 
 # --- counting -------------------------------------------------------------------------------------
-def _skipped_lines(cal: Calendar, start: dt.date, end: dt.date) -> list[Explanation]:
-    lo, hi = (start, end) if start <= end else (end - dt.timedelta(days=1), start - dt.timedelta(days=1))
-    return [_skip_line(s) for s in cal.skipped(lo, hi)]
+def _skip_range(cal: Calendar, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The (lo, hi] whose skipped days explain a count from `start` to `end` (either order)."""
+    if start <= end:
+        return start, end  # both ends already checked against the calendar by the count
+    lo, hi = end - dt.timedelta(days=1), start - dt.timedelta(days=1)
+    cal._index(lo), cal._index(hi)  # raise now, as counting did, if the range leaves the calendar
+    return lo, hi
+
+
+# One explanation line per skipped day of a calendar, memoised by the identity of the calendar's
+# (immutable, shared) SkippedDay: the same holiday explains thousands of deadlines.
+_SKIP_LINES: dict[int, tuple[SkippedDay, Explanation]] = {}
+
+
+def _skip_lines(cal: Calendar, lo: dt.date, hi: dt.date) -> list[Explanation]:
+    out = []
+    memo = _SKIP_LINES
+    for s in cal.skipped(lo, hi):
+        hit = memo.get(id(s))
+        if hit is None or hit[0] is not s:
+            if len(memo) >= 50_000:
+                memo.clear()
+            hit = memo[id(s)] = (s, _skip_line(s))
+        out.append(hit[1])
+    return out
 
 
 def _skip_line(s: SkippedDay) -> Explanation:
@@ -316,17 +552,22 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
-    """(due, extra explanation lines) for `value` `unit` from `anchor` (or before it)."""
+    """(due, extra) for `value` `unit` from `anchor` (or before it); `extra` says which explanation
+    lines follow the step's own line: None, ("skipped", lo, hi) or ("moved", raw, moved)."""
     if unit == "minutes":
         if not isinstance(anchor, dt.datetime):
             raise DeadlineError("a term in minutes needs a moment, not a date")
-        return anchor + dt.timedelta(minutes=-value if backwards else value), []
-    day = anchor.date() if isinstance(anchor, dt.datetime) else anchor
+        return anchor + dt.timedelta(minutes=-value if backwards else value), None
     if isinstance(anchor, dt.datetime):
         day = local(anchor).date()
+    else:
+        day = anchor
     if unit == "working_days":
-        due = cal.add_working_days(day, -value if backwards else value)
-        return due, _skipped_lines(cal, day, due) if not backwards else _skipped_lines(cal, due, day)
+        if backwards:
+            due = cal.add_working_days(day, -value)
+            return due, ("skipped", due, day) if due <= day else ("skipped", *_skip_range(cal, due, day))
+        due = cal.add_working_days(day, value)
+        return due, ("skipped", day, due) if day <= due else ("skipped", *_skip_range(cal, day, due))
     sign = -1 if backwards else 1
     if unit == "calendar_days":
         raw = day + dt.timedelta(days=sign * value)
@@ -337,11 +578,16 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
     else:
         raise DeadlineError(f"unknown unit {unit!r}")
     if cal.is_working_day(raw):
-        return raw, []
+        return raw, None
+    # "no later than N days before": the last working day on or before; otherwise art. 177
+    moved = cal.working_day_on_or_before(raw) if backwards else cal.working_day_on_or_after(raw)
+    return moved, ("moved", raw, moved)
+
+
+def _moved_line(cal: Calendar, raw: dt.date, moved: dt.date, backwards: bool) -> Explanation:
     names = cal.reasons(raw)
-    if backwards:  # "no later than N days before": the last working day on or before
-        moved = cal.working_day_on_or_before(raw)
-        line = Explanation(
+    if backwards:
+        return Explanation(
             "extension",
             Text(
                 f"{fmt(raw)} жұмыс күні емес ({'; '.join(r.name.kk for r in names)}): соңғы жұмыс күні {fmt(moved)}",
@@ -350,9 +596,7 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
             ),
             raw,
         )
-        return moved, [line]
-    moved = cal.working_day_on_or_after(raw)
-    line = Explanation(
+    return Explanation(
         "extension",
         Text(
             f"Мерзім {fmt(raw)} жұмыс емес күнге түседі ({'; '.join(r.name.kk for r in names)}): келесі жұмыс күні {fmt(moved)} аяқталады",
@@ -362,7 +606,45 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
         raw,
         source=ART_177,
     )
-    return moved, [line]
+
+
+def _step_lines(cal: Calendar, rule: StepRule, anchor_key: str, anchor, step_due, extra) -> list[Explanation]:
+    """A counted step's lines: what it counts from and to, then the skipped days or the move."""
+    backwards = anchor_key == "due"
+    an = ANCHOR_NAMES[anchor_key]
+    u = _UNITS.get(rule.unit) or Text(rule.unit, rule.unit, rule.unit)
+    a_txt = _dt_text(anchor) if isinstance(anchor, dt.datetime) else fmt(anchor)
+    d_txt = _dt_text(step_due) if isinstance(step_due, dt.datetime) else fmt(step_due)
+    if backwards:
+        text = Text(
+            f"{an.kk} ({a_txt}) дейін {rule.value} {u.kk}: {d_txt} кешіктірмей",
+            f"за {rule.value} {u.ru} до: {an.ru} ({a_txt}): не позднее {d_txt}",
+            f"{rule.value} {u.en} before {an.en} ({a_txt}): no later than {d_txt}",
+        )
+    else:
+        text = Text(
+            f"{an.kk} ({a_txt}) кейін {rule.value} {u.kk} ішінде: {d_txt} дейін",
+            f"в течение {rule.value} {u.ru} после: {an.ru} ({a_txt}): до {d_txt}",
+            f"within {rule.value} {u.en} after {an.en} ({a_txt}): by {d_txt}",
+        )
+    lines = [
+        Explanation(
+            "step",
+            text,
+            step_due if isinstance(step_due, dt.date) and not isinstance(step_due, dt.datetime) else None,
+            source=rule.citation,
+        )
+    ]
+    if extra is not None:
+        if extra[0] == "skipped":
+            lines.extend(_skip_lines(cal, extra[1], extra[2]))
+        else:
+            lines.append(_moved_line(cal, extra[1], extra[2], backwards))
+    return lines
+
+
+def _hearing_unknown_lines(due, citation: Citation) -> list[Explanation]:
+    return [Explanation("note", _HEARING_UNKNOWN, due, source=citation)]
 
 
 def due_date(
@@ -399,197 +681,129 @@ def compute_deadline(
 ) -> DeadlineResult:
     """Every date of a case, explained. `steps` come from the catalogue version; a step it lacks is
     not emitted. `events` are the dates of things that already happened (they replace the latest
-    permitted dates that are otherwise planned)."""
+    permitted dates that are otherwise planned). The dates are computed here; the explanation lines
+    are written when first read (`.explanation`, `as_dict()`, `render()`)."""
     if term is None:
         raise DeadlineError("the service version has no term (incomplete source)")
     if channel not in CHANNELS:
         raise DeadlineError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
-    if isinstance(steps, Mapping):
-        rules = dict(steps)
-    else:
+    if steps.__class__ is tuple or steps.__class__ is list or not isinstance(steps, Mapping):
         rules = {s.step: s for s in steps}
+    else:
+        rules = dict(steps)
     cal = calendar or get_calendar()
-    events = dict(events or {})
+    events = dict(events) if events else {}
     submitted_local = local(submitted)
-    lines: list[Explanation] = []
 
     if term.unit == "minutes":
         reg = submitted_local.date()
         due: dt.date | dt.datetime = submitted_local + dt.timedelta(minutes=term.value)
-        lines.append(
-            Explanation(
-                "registration",
-                Text(
-                    f"Толық автоматтандырылған қызмет: өтініш {_dt_text(submitted_local)} тіркелді (тәулік бойы)",
-                    f"Полностью автоматизированная услуга: заявление зарегистрировано {_dt_text(submitted_local)} (круглосуточно)",
-                    f"Fully automated service: application registered at {_dt_text(submitted_local)} (around the clock)",
-                ),
-                reg,
-                source=schedule_citation or (schedule.citation if schedule else None),
-            )
-        )
-        lines.append(
-            Explanation(
-                "count",
-                Text(
-                    f"Мерзім {term.value} минут: {_dt_text(due)} дейін",
-                    f"Срок {term.value} минут: до {_dt_text(due)}",
-                    f"Term of {term.value} minutes: by {_dt_text(due)}",
-                ),
-                source=term.citation,
-            )
+        plan = (
+            _minute_lines,
+            (submitted_local, due, term, schedule_citation or (schedule.citation if schedule else None)),
         )
         anchor_reg: dt.date | dt.datetime = submitted_local
     else:
-        sc_citation = (
-            rules["courier_to_provider"].citation
+        citation = (
+            schedule_citation
+            if channel == "portal"
+            else rules["courier_to_provider"].citation
             if channel == "state_corp" and "courier_to_provider" in rules
             else None
         )
-        reg, reg_line = _registration(
-            channel, submitted, schedule, cal, schedule_citation if channel == "portal" else sc_citation
-        )
-        lines.append(reg_line)
+        sched = schedule or _DEFAULT_SCHEDULES[channel]
+        reg, why_code = _reg_day(channel, submitted_local, sched, cal)
         due = cal.add_working_days(reg, term.value)
-        start = reg + dt.timedelta(days=1)
-        lines.append(
-            Explanation(
-                "count",
-                Text(
-                    f"Мерзім {term.value} жұмыс күні, {fmt(start)} бастап есептеледі: {fmt(due)} дейін",
-                    f"Срок {term.value} раб. дн., исчисляется с {fmt(start)}: до {fmt(due)} включительно",
-                    f"Term of {term.value} working days, counted from {fmt(start)}: due {fmt(due)} (inclusive)",
-                ),
-                due,
-                source=term.citation,
-            )
+        lo, hi = _skip_range(cal, reg, due)
+        plan = (
+            _term_lines,
+            (channel, submitted_local, reg, why_code, sched, cal, citation, term, due, lo, hi),
         )
-        lines.append(
-            Explanation(
-                "note",
-                Text(
-                    "Мерзім оқиғадан кейінгі күннен басталады",
-                    "Течение срока начинается на следующий день после события",
-                    "A term starts on the day after the event",
-                ),
-                source=ART_176,
-            )
-        )
-        lines.extend(_skipped_lines(cal, reg, due))
         anchor_reg = reg
 
     # --- steps ------------------------------------------------------------------------------------
-    anchors: dict[str, dt.date | dt.datetime | None] = {
-        "registered": events.get("registered", anchor_reg),
-        "due": due,
-    }
+    registered = events.get("registered", anchor_reg)
     out: list[StepDeadline] = []
     planned: dict[str, dt.date | dt.datetime | None] = {}
-
-    def anchor_of(key: str):
-        if key in events:
-            return events[key], None
-        if key in anchors:
-            return anchors[key], None
-        if key == "documents_received":
-            if channel == "state_corp":
-                if "courier_to_provider" in planned:
-                    return planned["courier_to_provider"], None
-                return None, None
-            return anchors["registered"], None
-        if key in ("completeness_check", "preliminary_refusal"):
-            return planned.get(key), None
-        if key == "hearing":
-            if planned.get("hearing_objection") is not None:
-                return planned["hearing_objection"], None
-            return None, "term"
-        if key == "result_at_state_corp":
-            return planned.get("result_to_state_corp"), None
-        if key == "complaint_registered_provider" or key == "complaint_registered_authority":
-            return events.get("complaint_registered"), None
-        return None, None
+    state_corp = channel == "state_corp"
 
     for code, anchor_key in STEP_ANCHORS.items():
         rule = rules.get(code)
         if rule is None:
             continue
-        if code in STATE_CORP_ONLY and channel != "state_corp":
+        if state_corp is False and code in STATE_CORP_ONLY:
             continue
-        anchor, fallback = anchor_of(anchor_key)
-        backwards = anchor_key == "due"
-        step_lines: list[Explanation] = []
-        if anchor is None and fallback == "term":
-            # The hearing's date is not known yet: the final decision stays bounded by the term.
-            step_due = due
-            step_lines.append(
-                Explanation(
-                    "note",
-                    Text(
-                        "Тыңдау күні белгісіз: шешім мемлекеттік қызмет көрсету мерзімі ішінде",
-                        "Дата заслушивания неизвестна: решение в пределах срока оказания услуги",
-                        "The hearing's date is not known yet: the decision stays within the service term",
-                    ),
-                    due,
-                    source=term.citation,
-                )
-            )
-            out.append(
-                StepDeadline(
-                    code, step_due, "due", due, rule.value, rule.unit, rule.citation, tuple(step_lines)
-                )
-            )
-            planned[code] = step_due
-            continue
-        if anchor is None:
-            out.append(
-                StepDeadline(
-                    code,
-                    None,
-                    anchor_key,
-                    None,
-                    rule.value,
-                    rule.unit,
-                    rule.citation,
-                    (),
-                    waiting_for=anchor_key,
-                )
-            )
-            planned[code] = None
-            continue
-        step_due, extra = _count(cal, anchor, rule.value, rule.unit, backwards)
-        an = ANCHOR_NAMES[anchor_key]
-        u = _UNITS.get(rule.unit, Text(rule.unit, rule.unit, rule.unit))
-        a_txt = _dt_text(anchor) if isinstance(anchor, dt.datetime) else fmt(anchor)
-        d_txt = _dt_text(step_due) if isinstance(step_due, dt.datetime) else fmt(step_due)
-        if backwards:
-            text = Text(
-                f"{an.kk} ({a_txt}) дейін {rule.value} {u.kk}: {d_txt} кешіктірмей",
-                f"за {rule.value} {u.ru} до: {an.ru} ({a_txt}): не позднее {d_txt}",
-                f"{rule.value} {u.en} before {an.en} ({a_txt}): no later than {d_txt}",
-            )
+        # the anchor: a recorded event, else what the plan so far says
+        fallback = None
+        if anchor_key in events:
+            anchor = events[anchor_key]
+        elif anchor_key == "registered":
+            anchor = registered
+        elif anchor_key == "due":
+            anchor = due
+        elif anchor_key == "documents_received":
+            if state_corp:
+                anchor = planned.get("courier_to_provider")
+            else:
+                anchor = registered
+        elif anchor_key == "completeness_check" or anchor_key == "preliminary_refusal":
+            anchor = planned.get(anchor_key)
+        elif anchor_key == "hearing":
+            anchor = planned.get("hearing_objection")
+            if anchor is None:
+                fallback = "term"
+        elif anchor_key == "result_at_state_corp":
+            anchor = planned.get("result_to_state_corp")
+        elif anchor_key == "complaint_registered_provider" or anchor_key == "complaint_registered_authority":
+            anchor = events.get("complaint_registered")
         else:
-            text = Text(
-                f"{an.kk} ({a_txt}) кейін {rule.value} {u.kk} ішінде: {d_txt} дейін",
-                f"в течение {rule.value} {u.ru} после: {an.ru} ({a_txt}): до {d_txt}",
-                f"within {rule.value} {u.en} after {an.en} ({a_txt}): by {d_txt}",
-            )
-        step_lines.append(
-            Explanation(
-                "step",
-                text,
-                step_due if isinstance(step_due, dt.date) and not isinstance(step_due, dt.datetime) else None,
-                source=rule.citation,
-            )
-        )
-        step_lines.extend(extra)
+            anchor = None
+        if anchor is None:
+            if fallback == "term":
+                # The hearing's date is not known yet: the final decision stays bounded by the term.
+                out.append(
+                    _step(
+                        code,
+                        due,
+                        "due",
+                        due,
+                        rule,
+                        None,
+                        None,
+                        (_hearing_unknown_lines, (due, term.citation)),
+                    )
+                )
+                planned[code] = due
+            else:
+                out.append(_step(code, None, anchor_key, None, rule, anchor_key, (), None))
+                planned[code] = None
+            continue
+        step_due, extra = _count(cal, anchor, rule.value, rule.unit, anchor_key == "due")
         out.append(
-            StepDeadline(
-                code, step_due, anchor_key, anchor, rule.value, rule.unit, rule.citation, tuple(step_lines)
+            _step(
+                code,
+                step_due,
+                anchor_key,
+                anchor,
+                rule,
+                None,
+                None,
+                (_step_lines, (cal, rule, anchor_key, anchor, step_due, extra)),
             )
         )
         planned[code] = step_due
 
-    return DeadlineResult(channel, submitted_local, reg, term, due, tuple(out), tuple(lines))
+    r = _new(_NewResult)
+    r.channel = channel
+    r.submitted = submitted_local
+    r.registered_on = reg
+    r.term = term
+    r.due = due
+    r.steps = tuple(out)
+    r._explanation = None
+    r._plan = plan
+    r.__class__ = DeadlineResult
+    return r
 
 
 def render(result: DeadlineResult, lang: str = "kk") -> list[str]:
