@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -64,6 +64,10 @@ class Exception_:
     when: Compiled
     citation: Any
     text: Any
+    test: Callable[[Context], bool | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "test", _as_bool(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,28 +310,15 @@ class _Compiler:
 
     # logic ------------------------------------------------------------------------------------
     def _op_all(self, arg: Any, hint: str) -> Compiled:
-        parts = self._parts("all", arg)
-        fns = tuple(p.fn for p in parts)
-
-        def fn(ctx: Context):
-            mark = len(ctx.missing)
-            unknown = False
-            for f in fns:
-                v = f(ctx)
-                if v is False:
-                    del ctx.missing[mark:]
-                    return False
-                if v is not True:
-                    unknown = True
-            if unknown:
-                return None
-            del ctx.missing[mark:]
-            return True
-
-        return self._bool(fn, {"all": [p.source for p in parts]}, parts)
+        return self._junction("all", arg, decisive=False)
 
     def _op_any(self, arg: Any, hint: str) -> Compiled:
-        parts = self._parts("any", arg)
+        return self._junction("any", arg, decisive=True)
+
+    def _junction(self, op: str, arg: Any, *, decisive: bool) -> Compiled:
+        """`all` (one false decides) or `any` (one true decides); otherwise an unknown part leaves
+        the whole unknown. Once decided, the missing facts of the parts no longer matter."""
+        parts = self._parts(op, arg)
         fns = tuple(p.fn for p in parts)
 
         def fn(ctx: Context):
@@ -335,17 +326,17 @@ class _Compiler:
             unknown = False
             for f in fns:
                 v = f(ctx)
-                if v is True:
+                if v is decisive:
                     del ctx.missing[mark:]
-                    return True
-                if v is not False:
+                    return decisive
+                if v is None:
                     unknown = True
             if unknown:
                 return None
             del ctx.missing[mark:]
-            return False
+            return not decisive
 
-        return self._bool(fn, {"any": [p.source for p in parts]}, parts)
+        return self._bool(fn, {op: [p.source for p in parts]}, parts)
 
     def _op_not(self, arg: Any, hint: str) -> Compiled:
         inner = self.compile(arg, "boolean")
@@ -372,7 +363,6 @@ class _Compiler:
         where_c = sub.compile(node["where"], "boolean")
         where = _as_bool(where_c)
         exceptions = tuple(self._exception(e, sub) for e in node.get("unless") or ())
-        exc_fns = tuple(_as_bool(e.when) for e in exceptions)
 
         def fn(ctx: Context):
             items = lookup(ctx.facts, path)
@@ -391,7 +381,7 @@ class _Compiler:
                     continue
                 ctx.items.append(item)
                 try:
-                    v = _apply_exceptions(where(ctx), exc_fns, ctx)
+                    v = apply_exceptions(where(ctx), exceptions, ctx)[0]
                 finally:
                     ctx.items.pop()
                 if v is True:
@@ -485,33 +475,15 @@ def _as_bool(c: Compiled) -> Callable[[Context], bool | None]:
     return fn
 
 
-def _apply_exceptions(value: bool | None, exc_fns, ctx: Context) -> bool | None:
-    """rule ∧ ¬(exception₁ ∨ …): an exception only matters where the rule holds."""
-    if value is not True or not exc_fns:
-        return value
-    mark = len(ctx.missing)
-    unknown = False
-    for f in exc_fns:
-        v = f(ctx)
-        if v is True:
-            del ctx.missing[mark:]
-            return False
-        if v is None:
-            unknown = True
-    if unknown:
-        return None
-    del ctx.missing[mark:]
-    return True
-
-
 def apply_exceptions(value: bool | None, exceptions: tuple[Exception_, ...], ctx: Context):
-    """Like the rule-level `unless`: gives (result, the exception that applied or None)."""
+    """rule ∧ ¬(exception₁ ∨ …), for a rule's or a list item's `unless`: gives (result, the exception
+    that applied or None). An exception only matters where the rule holds."""
     if value is not True or not exceptions:
         return value, None
     mark = len(ctx.missing)
     unknown = False
     for e in exceptions:
-        v = _as_bool(e.when)(ctx)
+        v = e.test(ctx)
         if v is True:
             del ctx.missing[mark:]
             return False, e
