@@ -146,3 +146,12 @@ def test_kleene_truth_tables():
 def test_bad_expressions_are_rejected_when_compiling(bad):
     with pytest.raises(ExpressionError):
         compile_expr(bad)
+
+
+def test_an_undecidable_duty_is_not_a_complete_grant(demo_catalog):
+    # relative, training certificate unknown: the grant's duty cannot be told
+    r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate=...))
+    assert r.decision == "needs_facts" and r.missing_facts == ("applicant.psych_training_certificate",)
+    # a malformed value (not a boolean) names no missing fact, and still is no grant
+    r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate="yes"))
+    assert r.decision == "needs_facts" and r.obligations == ()

@@ -74,7 +74,9 @@ def _sources(version) -> list[Any]:
 
 
 def _raw_factory(spec, compiler):
-    return Exception_(code=str(spec["code"]), when=compiler.compile(spec["when"], "boolean"), citation=None, text=None)
+    return Exception_(
+        code=str(spec["code"]), when=compiler.compile(spec["when"], "boolean"), citation=None, text=None
+    )
 
 
 def _some_unless(service: Service, definitions_dir: Path | None) -> dict[str, dict[Any, Any]]:
@@ -87,7 +89,9 @@ def _some_unless(service: Service, definitions_dir: Path | None) -> dict[str, di
         definitions_dir = Path(root) / "definitions" if root else DEFINITIONS_DIR
     path = Path(definitions_dir) / f"{service.slug}.yaml"
     if not path.exists():
-        raise VectorError(f"{path} not found: the exceptions inside 'some' of {service.slug} need the definition file")
+        raise VectorError(
+            f"{path} not found: the exceptions inside 'some' of {service.slug} need the definition file"
+        )
     raw = read_yaml(path)
     out: dict[str, dict[Any, Any]] = {}
     for rv in raw.get("versions") or ():
@@ -99,7 +103,9 @@ def _some_unless(service: Service, definitions_dir: Path | None) -> dict[str, di
         for g in version.grounds:
             rg = raw_grounds.get(g.item)
             if rg is None or compile_expr(rg["when"], exception_factory=_raw_factory).source != g.when.source:
-                raise VectorError(f"{path}: ground {g.item} of {version.id} differs from the loaded catalogue")
+                raise VectorError(
+                    f"{path}: ground {g.item} of {version.id} differs from the loaded catalogue"
+                )
             _walk_some_unless(rg["when"], found)
             for u in rg.get("unless") or ():
                 _walk_some_unless(u.get("when"), found)
@@ -116,16 +122,26 @@ def service_plan(catalog: Catalog, slug: str, *, definitions_dir: Path | None = 
     if hit is not None and hit[0] is catalog:
         return hit[1]
     service = catalog.service(slug)
-    plan = vector.compile_plan(service.versions, catalog.parameters, some_unless=_some_unless(service, definitions_dir))
+    plan = vector.compile_plan(
+        service.versions, catalog.parameters, some_unless=_some_unless(service, definitions_dir)
+    )
     if len(_PLANS) > 64:
         _PLANS.clear()
     _PLANS[key] = (catalog, plan)
     return plan
 
 
-def table_from_documents(catalog: Catalog, slug: str, documents: Sequence[Mapping[str, Any]], *, definitions_dir: Path | None = None) -> FactsTable:
+def table_from_documents(
+    catalog: Catalog,
+    slug: str,
+    documents: Sequence[Mapping[str, Any]],
+    *,
+    definitions_dir: Path | None = None,
+) -> FactsTable:
     """The columnar table of facts documents (for the case system and tests)."""
-    return vector.table_from_documents(documents, service_plan(catalog, slug, definitions_dir=definitions_dir))
+    return vector.table_from_documents(
+        documents, service_plan(catalog, slug, definitions_dir=definitions_dir)
+    )
 
 
 def as_date_array(dates: Any) -> np.ndarray:
@@ -190,7 +206,12 @@ class BatchResult:
             facts = self.table.document(i)
         on = vector.int_to_date(int(self.on[i]))
         ev = evaluate_service(self.catalog, self.service.slug, facts, on)
-        got = (ev.decision, tuple(g.item for g in ev.grounds), tuple(ev.missing_facts), tuple(o.code for o in ev.obligations))
+        got = (
+            ev.decision,
+            tuple(g.item for g in ev.grounds),
+            tuple(ev.missing_facts),
+            tuple(o.code for o in ev.obligations),
+        )
         want = (self.decision(i), self.fired_items(i), self.missing_facts(i), self.obligation_codes(i))
         if got != want:
             raise VectorError(f"case {i}: the batch result {want} differs from the scalar one {got}")

@@ -180,6 +180,7 @@ def decide(
     missing = [m for r in results if r.status == "unknown" for m in r.missing_facts]
     fired = any(r.status == "fired" for r in results)
     duties: list[ObligationResult] = []
+    duty_unknown = False  # a grant whose duties cannot be told is not a complete decision
     if not fired:
         for ob in obligations:
             octx = Context(facts=facts, on=on, params=params)
@@ -187,10 +188,11 @@ def decide(
             if v is True:
                 duties.append(ObligationResult(ob.code, ob.text, ob.citation, ob.due))
             elif v is None:
+                duty_unknown = True
                 missing.extend(octx.missing)
     if fired:
         decision = "refuse"
-    elif missing or any(r.status == "unknown" for r in results):
+    elif missing or duty_unknown or any(r.status == "unknown" for r in results):
         decision = "needs_facts"
     else:
         decision = "grant"

@@ -398,7 +398,11 @@ class _Compiler:
         item_facts = where_c.item_facts + tuple(f for e in exceptions for f in e.when.item_facts)
         return Compiled(
             fn=fn,
-            source={"some": {"fact": path}, "where": where_c.source, "unless": [e.code for e in exceptions]},
+            source={
+                "some": {"fact": path},
+                "where": where_c.source,
+                "unless": [{"code": e.code, "when": e.when.source} for e in exceptions],
+            },
             kind="bool",
             facts=facts + where_c.facts + tuple(f for e in exceptions for f in e.when.facts),
             item_facts=item_facts,
