@@ -1,0 +1,67 @@
+"""Recurring background work on the Django Tasks API: one task that runs a named job and queues its
+own next run. `ensure_recurring()` (called when workers start) queues each job that is not queued
+yet, so several workers on several hosts keep exactly one chain per job.
+
+Jobs (the intervals are operational settings, not law):
+- `registry_sweep`: retry registry queries that are due, warn about terms at risk (issue 5).
+- `duty_reminders`: the relatives' one-year training-certificate duty (`001` §15-1 and new §12):
+  reminders that fall due, and so the provider's overdue list stays current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+
+def _registry_sweep(now: dt.datetime) -> dict:
+    from qamqor.registries.services import sweep
+
+    return sweep(at=now)
+
+
+def _duty_reminders(now: dt.datetime) -> dict:
+    from qamqor.databank.services import send_due_reminders
+    from qamqor.rules.calendar import local
+
+    sent = send_due_reminders(on=local(now).date(), at=now)
+    return {"reminders_sent": len(sent)}
+
+
+JOBS: dict[str, tuple[Callable[[dt.datetime], dict], dt.timedelta]] = {
+    "registry_sweep": (_registry_sweep, dt.timedelta(minutes=5)),
+    "duty_reminders": (_duty_reminders, dt.timedelta(hours=6)),
+}
+
+
+def interval(name: str) -> dt.timedelta:
+    minutes = getattr(settings, "QAMQOR_RECURRING_MINUTES", {}).get(name)
+    return dt.timedelta(minutes=minutes) if minutes else JOBS[name][1]
+
+
+@task()
+def run_recurring(name: str) -> dict:
+    job, _ = JOBS[name]
+    try:
+        return job(timezone.now())
+    finally:  # the next run is queued even when this one fails: a failure must not stop the chain
+        run_recurring.using(run_after=timezone.now() + interval(name)).enqueue(name)
+
+
+def ensure_recurring() -> list[str]:
+    """Queue every job that has no queued or running chain; returns the names queued now."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued_now = []
+    for name in JOBS:
+        pending = DBTaskResult.objects.filter(
+            task_path=run_recurring.module_path, status__in=["READY", "RUNNING"], args_kwargs__args=[name]
+        ).exists()
+        if not pending:
+            run_recurring.enqueue(name)
+            queued_now.append(name)
+    return queued_now
