@@ -152,7 +152,14 @@ class Decision(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
     kind = models.CharField(max_length=24, choices=DecisionKind.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the official who decided; empty = decided automatically by the system (fully automated service)",
+    )
     decided_at = models.DateTimeField()
     catalogue_version = models.CharField(max_length=80)
     evaluation = models.JSONField(default=dict)

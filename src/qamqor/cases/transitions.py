@@ -186,6 +186,14 @@ PROCEDURE_CLAUSES: dict[str, dict[str, tuple[Citation, ...]]] = {
         "deliver_to_cabinet": _c(S001, "annex 2 row 5"),
         "final_refusal": _c(S001, "annex 2 row 5", "annex 2 row 9"),
         "grant": _c(S001, "annex 2 row 5"),
+        "issue_result": _c(S001, "annex 2 row 5"),
+        # the fully automated path (row 4: "Электрондық (толық автоматтандырылған)"), see
+        # cases/automated.py and docs/decisions/0009-fully-automated-services.md
+        "automated_intake_refusal": _c(LAW_88, "art. 20 p.2") + _c(S001, "annex 2 row 4", "annex 2 row 8"),
+        "automated_completeness": _c(S001, "annex 2 row 4", "annex 2 row 8"),
+        "automated_review": _c(S001, "annex 2 row 4", "annex 2 row 3"),
+        "automated_grant": _c(S001, "annex 2 row 4", "annex 2 row 5"),
+        "automated_refusal": _c(S001, "annex 2 row 4", "annex 2 row 5", "annex 2 row 9"),
     },
     "001-foster": {
         "intake_provider": _c(S001, "annex 3 row 2"),
@@ -199,8 +207,40 @@ PROCEDURE_CLAUSES: dict[str, dict[str, tuple[Citation, ...]]] = {
         "deliver_to_cabinet": _c(S004, "row 5"),
         "grant": _c(S004, "row 5"),
         "final_refusal": _c(S004, "row 9"),
+        # row 4: "Электрондық (толық автоматтандырылған)" (the certificate itself is decided by
+        # databank.services, not as a case; these keys keep the table's bases complete)
+        "automated_intake_refusal": _c(LAW_88, "art. 20 p.2") + _c(S004, "row 4", "row 8"),
+        "automated_completeness": _c(S004, "row 4", "row 8"),
+        "automated_review": _c(S004, "row 4", "row 3"),
+        "automated_grant": _c(S004, "row 4", "row 5"),
+        "automated_refusal": _c(S004, "row 4", "row 5", "row 9"),
     },
 }
+
+# Bases whose clauses are a service's own but whose application to the step is not certain:
+# (procedure source, basis key) -> (certainty, note).
+AUTOMATED_REFUSAL_NOTE = (
+    "the seeds do not say how the preliminary decision and hearing of APC art. 73 apply to a fully "
+    "automated service (row 4: 'Электрондық (толық автоматтандырылған)'); with no official to hold a "
+    "hearing the motivated refusal on the row 9 grounds is issued directly, as the fully automated "
+    "certificate of 004 answers with a motivated refusal"
+)
+BASIS_QUALIFIERS: dict[tuple[str, str], tuple[str, str]] = {
+    ("001-patronage", "automated_refusal"): ("analogy", AUTOMATED_REFUSAL_NOTE),
+    ("004", "automated_refusal"): ("analogy", AUTOMATED_REFUSAL_NOTE),
+}
+
+# The moves only the system makes, and only for a pinned version whose form is "electronic_full"
+# (fully automated) applied for through the portal; `cases.automated` checks the form before each.
+AUTOMATED_BASIS_KEYS = frozenset(
+    {
+        "automated_intake_refusal",
+        "automated_completeness",
+        "automated_review",
+        "automated_grant",
+        "automated_refusal",
+    }
+)
 
 # Which procedure text a service follows (by slug); the earlier meeting-permission standard is
 # chosen by the pinned version's legal basis (see `procedure_source_for`).
@@ -238,7 +278,15 @@ def resolve_basis(key: str, procedure_source: str) -> Basis:
         return Basis((), "unknown", UNKNOWN_BASES[key])
     own = PROCEDURE_CLAUSES.get(procedure_source, {})
     if key in own:
-        return Basis(own[key])
+        qualifier = BASIS_QUALIFIERS.get((procedure_source, key))
+        return Basis(own[key], *qualifier) if qualifier else Basis(own[key])
+    if key in AUTOMATED_BASIS_KEYS:
+        return Basis(
+            (),
+            "unknown",
+            f"a system decision with no official rests only on a standard whose form is fully automated; "
+            f"the procedure text of this service ({procedure_source or 'unknown'}) does not say so",
+        )
     for src in ANALOGY_ORDER:
         if key in PROCEDURE_CLAUSES[src]:
             return Basis(
@@ -402,6 +450,46 @@ TABLE: tuple[Transition, ...] = (
         PROVIDER_STAFF,
         "final_refusal",
         label="motivated refusal",
+    ),
+    # --- the fully automated path (system only; portal; form electronic_full, cases.automated) ---
+    Transition(
+        "refuse_incomplete_automated",
+        (S.SUBMITTED,),
+        S.REFUSED_TO_ACCEPT,
+        (SYSTEM,),
+        "automated_intake_refusal",
+        ("portal",),
+        "electronic application incomplete: refused to accept, listing the missing facts",
+    ),
+    Transition(
+        "check_completeness",
+        (S.REGISTERED,),
+        S.COMPLETENESS_CHECKED,
+        (SYSTEM,),
+        "automated_completeness",
+        ("portal",),
+        "application complete (checked by the system)",
+    ),
+    Transition(
+        "start_review",
+        (S.COMPLETENESS_CHECKED,),
+        S.IN_REVIEW,
+        (SYSTEM,),
+        "automated_review",
+        ("portal",),
+        "review by the system",
+    ),
+    Transition(
+        "grant", (S.IN_REVIEW,), S.GRANTED, (SYSTEM,), "automated_grant", ("portal",), "granted automatically"
+    ),
+    Transition(
+        "issue_automated_refusal",
+        (S.IN_REVIEW,),
+        S.REFUSED,
+        (SYSTEM,),
+        "automated_refusal",
+        ("portal",),
+        "motivated refusal issued automatically (no hearing: no official)",
     ),
     # --- result -------------------------------------------------------------------------------
     Transition(

@@ -72,7 +72,17 @@ def _on_query_answered(sender, pending, answer=None, **kwargs):
         return
     # the answer is kept with its source; prefill (registries.prefill) maps it to facts
     data = {"registry_answers": {f"{answer.registry}.{answer.method}": answer.as_dict()}} if answer else {}
-    receive_registry_data(case, data=data)
+    receive_registry_data(case, data=data, at=pending.answered_at)
+    _resume_if_fully_automated(case, at=pending.answered_at)
+
+
+def _resume_if_fully_automated(case: Application, *, at) -> None:
+    """A fully automated case parked for a silent registry is decided as soon as the data are in:
+    no human step waits for it (decision 0009)."""
+    from qamqor.cases.automated import decide_automatically, is_fully_automated_case
+
+    if is_fully_automated_case(case):
+        decide_automatically(case, at=at)
 
 
 def connect() -> None:
