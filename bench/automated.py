@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -57,6 +58,49 @@ json.dump(out, sys.stdout)
 """
 
 
+# --- CPU per request (Linux /proc), to say where the time goes ------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds so far of the web server (master and workers), of every PostgreSQL process on
+    the machine (other databases' work included, if any), and of this script's finished children
+    (the load processes)."""
+    out = {"server": 0.0, "postgres": 0.0, "load": 0.0}
+    if not os.path.isdir("/proc"):
+        return out
+    if server_pid:
+        try:
+            kids = open(f"/proc/{server_pid}/task/{server_pid}/children").read().split()
+        except OSError:
+            kids = []
+        out["server"] = sum(_cpu_seconds(int(p)) for p in [server_pid, *kids])
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if open(f"/proc/{name}/comm").read().strip() == "postgres":
+                    out["postgres"] += _cpu_seconds(int(name))
+            except OSError:
+                pass
+    t = os.times()
+    out["load"] = t.children_user + t.children_system
+    return out
+
+
+def cpu_per_request(before: dict, after: dict, n: int) -> str:
+    if n <= 0:
+        return ""
+    parts = [f"{k} {(after[k] - before[k]) / n * 1000:.2f}" for k in ("server", "postgres", "load")]
+    return "CPU ms/request: " + ", ".join(parts)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,15 +127,24 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def run_phase(port: int, clients: int, seconds: float, make_request) -> tuple[list[float], int]:
-    """`clients` threads with keep-alive connections, each sending back to back for `seconds`."""
-    lat: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    stop = time.monotonic() + seconds
+def _spread(clients: int) -> list[int]:
+    """Client threads per load process: at most 4 processes (the load shares the 2 cores)."""
+    procs = min(clients, 4)
+    return [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
 
-    def worker(i: int) -> None:
+
+def run_phase(port: int, clients: int, seconds: float, make_request) -> tuple[list[float], int]:
+    """`clients` keep-alive connections, each sending back to back for `seconds`; the clients run as
+    threads in a few forked processes (so one Python process's GIL does not add to the latencies)."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+    start = time.monotonic() + 0.3  # all processes start together (CLOCK_MONOTONIC is system-wide)
+    stop = start + seconds
+
+    def worker(i: int, lat: list[float], errors: list[int]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         n = 0
+        time.sleep(max(start - time.monotonic(), 0))
         while time.monotonic() < stop:
             method, path, body, headers, expect = make_request(i, n)
             t0 = time.perf_counter()
@@ -106,18 +159,32 @@ def run_phase(port: int, clients: int, seconds: float, make_request) -> tuple[li
                 ok = False
             dt_ = time.perf_counter() - t0
             if ok:
-                lat[i].append(dt_)
+                lat.append(dt_)
             else:
-                errors[i] += 1
+                errors[0] += 1
             n += 1
         conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [x for part in lat for x in part], sum(errors)
+    def proc(first: int, n: int) -> None:
+        lat: list[float] = []
+        errors = [0]
+        threads = [threading.Thread(target=worker, args=(first + k, lat, errors)) for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        queue.put((lat, errors[0]))
+
+    procs, first = [], 0
+    for n in _spread(clients):
+        procs.append(ctx.Process(target=proc, args=(first, n)))
+        first += n
+    for p in procs:
+        p.start()
+    parts = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return [x for part in parts for x in part[0]], sum(part[1] for part in parts)
 
 
 def main() -> int:
@@ -172,24 +239,12 @@ def main() -> int:
                 ).stdout
             )
             port = free_port()
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "qamqor.project.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    str(args.web_workers),
-                    "--threads",
-                    str(args.threads),
-                    "--log-level",
-                    "warning",
-                    "--backlog",
-                    "256",
-                ],
+            from qamqor.cli.server_commands import gunicorn_command
+
+            server = subprocess.Popen(  # the command line `qamqor serve` runs (access log included)
+                gunicorn_command("127.0.0.1", port, workers=args.web_workers, threads=args.threads),
                 env=env,
+                stdout=subprocess.DEVNULL,
             )
             wait_http(port)
 
@@ -209,10 +264,12 @@ def main() -> int:
                 it = items[(i * 7 + n) % len(items)]
                 return ("GET", "/api/v1/me/", None, {"Authorization": f"Token {it['token']}"}, (200, None))
 
-            run_phase(port, 2, 1.0, cert)  # warm-up (connections, caches, catalogue)
-            run_phase(port, 2, 0.5, trivial)
+            # warm-up at the highest concurrency, so that every server thread has its connection,
+            # its prepared statements and the catalogue before anything is measured
+            run_phase(port, max(levels), 1.5, cert)
+            run_phase(port, max(levels), 0.5, trivial)
             print(
-                f"PostgreSQL, gunicorn {args.web_workers} workers × {args.threads} threads, {args.seconds:.0f} s "
+                f"PostgreSQL, gunicorn {args.web_workers} workers × {args.threads} threads (gthread, keep-alive), {args.seconds:.0f} s "
                 f"per phase, {len(items)} recipients ({sum(i['grant'] for i in items)} guardians)"
             )
             print(
@@ -223,11 +280,14 @@ def main() -> int:
             for c in levels:
                 rows = {}
                 for label, fn in (("certificate (POST)", cert), ("trivial GET /me/", trivial)):
+                    before = cpu_snapshot(server.pid)
                     lat, err = run_phase(port, c, args.seconds, fn)
+                    cpu = cpu_per_request(before, cpu_snapshot(server.pid), len(lat))
                     rows[label] = lat
                     print(
                         f"{c:>7} {label:<22} {len(lat):>8} {err:>6} {len(lat) / args.seconds:>7.0f} "
-                        f"{pct(lat, 50) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f}"
+                        f"{pct(lat, 50) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f}   {cpu}",
+                        flush=True,
                     )
                 ratio = pct(rows["certificate (POST)"], 50) / pct(rows["trivial GET /me/"], 50)
                 print(f"{c:>7} ratio certificate/trivial p50: {ratio:.2f}×")

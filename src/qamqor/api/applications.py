@@ -20,8 +20,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qamqor.api import fastinput
 from qamqor.api import serializers as s
 from qamqor.api.errors import IdempotencyKeyReused, PreconditionRequired, UnknownAction, VersionConflict
+from qamqor.api.prepared import Prepared
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
@@ -85,23 +87,74 @@ def _load_for(user, pk: int, purpose: str):
 # --- submit / list ------------------------------------------------------------------------------------
 
 
-def _person(data: dict):
+def _people_query(*iins):
     from qamqor.cases.models import Person
 
-    person, created = Person.objects.get_or_create(
-        iin=data["iin"],
-        defaults={k: data.get(k, "") for k in ("last_name", "first_name", "middle_name", "address", "phone")},
-    )
-    return person
+    return Person.objects.filter(iin__in=iins)
 
 
-def _org(model, code: str | None, field: str):
+_PEOPLE = Prepared(_people_query)  # compiled once per connection and number of people
+
+
+class _People:
+    """The people a body names (applicant first, then the children), by IIN.
+
+    `read()` is one query for all of them (outside the transaction); `complete()`, inside it, inserts
+    the new ones (rare: people are registered once) with `ON CONFLICT DO NOTHING` and reads them back,
+    so two submissions naming the same new person at once both get the one row, and a submission that
+    fails leaves no new person behind. As `get_or_create`: existing people are not changed, the first
+    mention of a new IIN gives its data, birth date and sex come from the IIN (as `Person.save`).
+    """
+
+    def __init__(self, items: list[dict]):
+        self.items = items
+        self.found: dict = {}
+
+    def read(self) -> _People:
+        self.found = {p.iin: p for p in _PEOPLE.all(*dict.fromkeys(d["iin"] for d in self.items))}
+        return self
+
+    def complete(self) -> list:
+        from qamqor.cases.models import Person
+        from qamqor.rules.iin import validate_iin
+
+        new: dict[str, Person] = {}
+        for d in self.items:
+            if d["iin"] in self.found or d["iin"] in new:
+                continue
+            info = validate_iin(d["iin"])
+            new[d["iin"]] = Person(
+                iin=d["iin"],
+                birth_date=info.birth_date,
+                sex=info.sex,
+                **{k: d.get(k, "") for k in ("last_name", "first_name", "middle_name", "address", "phone")},
+            )
+        if new:
+            Person.objects.bulk_create(new.values(), ignore_conflicts=True)
+            self.found.update((p.iin, p) for p in Person.objects.filter(iin__in=list(new)))
+        return [self.found[d["iin"]] for d in self.items]
+
+
+def _org(model, code: str | None, field: str, mine=None):
+    """The provider/office with this code (the user's own, already loaded, when it is that one)."""
     if not code:
         return None
+    if mine is not None and mine.code == code:
+        return mine
     obj = model.objects.filter(code=code).first()
     if obj is None:
         raise exceptions.ValidationError({field: [_("Unknown code.")]}, code="unknown_code")
     return obj
+
+
+def submit_body(data) -> dict:
+    """The validated submission body: the fast path for plainly valid input, else `SubmitIn` (400)."""
+    fast = fastinput.validated(s.SubmitIn, data)
+    if fast is not None:
+        return fast
+    data_in = s.SubmitIn(data=data)
+    data_in.is_valid(raise_exception=True)
+    return data_in.validated_data
 
 
 class ApplicationList(APIView):
@@ -128,9 +181,7 @@ class ApplicationList(APIView):
                 {"Idempotency-Key": [_("At most 100 characters.")]}, code="max_length"
             )
         key = f"{user.pk}:{raw_key}" if raw_key else None
-        data_in = s.SubmitIn(data=request.data)
-        data_in.is_valid(raise_exception=True)
-        data = data_in.validated_data
+        data = submit_body(request.data)
 
         if key is not None:  # a retry: the same application, the same response
             existing = _detail_queryset().filter(idempotency_key=key).first()
@@ -144,14 +195,19 @@ class ApplicationList(APIView):
                     existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"}
                 )
 
-        provider = _org(Provider, data.get("provider"), "provider") or getattr(user, "provider", None)
-        office = _org(StateCorpOffice, data.get("office"), "office") or getattr(user, "office", None)
+        # the user's provider and office came with the token (one query: api.authentication)
+        provider = _org(
+            Provider, data.get("provider"), "provider", getattr(user, "provider", None)
+        ) or getattr(user, "provider", None)
+        office = _org(
+            StateCorpOffice, data.get("office"), "office", getattr(user, "office", None)
+        ) or getattr(user, "office", None)
         if provider is None:
             raise exceptions.ValidationError({"provider": [_("This field is required.")]}, code="required")
+        people = _People([data["applicant"], *data["children"]]).read()
         with transaction.atomic():
-            applicant = _person(data["applicant"])
-            children = [_person(c) for c in data["children"]]
-            case = _services().submit_application(
+            applicant, *children = people.complete()
+            submitted = _services().submit(
                 service_slug=data["service"],
                 channel=data["channel"],
                 applicant=applicant,
@@ -164,13 +220,24 @@ class ApplicationList(APIView):
                 documents=[dict(d) for d in data["documents"]],
                 idempotency_key=key,
             )
-            if case.channel == "portal" and case.status == "submitted":
+            case = submitted.case
+            portal = case.channel == "portal" and case.status == "submitted" and not submitted.replayed
+            if portal:
                 # the portal accepts at once: "request accepted" with the result date (system move)
                 _services().register_on_portal(case)
-        if key is not None:  # possibly a concurrent retry's application: answer with the stored one
+        if submitted.replayed:  # a concurrent retry's application: answer with the stored one
             return _respond(_detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
-        # a fresh submission: answer from what is in hand (no re-read of the case; no decisions yet)
-        return _respond(case, user, code=status.HTTP_201_CREATED, children=children, decisions=[])
+        # a fresh submission: answer from what is in hand (no re-read; no decisions yet); after the
+        # portal's registration the timeline has two events, read once
+        return _respond(
+            case,
+            user,
+            code=status.HTTP_201_CREATED,
+            children=children,
+            decisions=[],
+            documents=submitted.documents,
+            events=None if portal else [submitted.event],
+        )
 
     @extend_schema(
         summary="Applications I may see (no personal data in the list)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -125,7 +124,7 @@ class ReasonIn(serializers.Serializer):
 
 def show_date(value) -> str | None:
     """dd.mm.yyyy (house rule), for display next to the ISO value."""
-    return formats.date_format(value, "d.m.Y") if value else None
+    return value.strftime("%d.%m.%Y") if value else None  # = date_format(value, "d.m.Y"), cheaper
 
 
 def person_out(p) -> dict:
@@ -204,9 +203,17 @@ def application_summary(a, lang: str) -> dict:
 
 
 def application_detail(
-    a, lang: str, *, allowed_actions: list[str] | None = None, children=None, decisions=None
+    a,
+    lang: str,
+    *,
+    allowed_actions: list[str] | None = None,
+    children=None,
+    decisions=None,
+    documents=None,
+    events=None,
 ) -> dict:
-    """`children` / `decisions` may be given when the caller already has them (a fresh submission)."""
+    """`children`, `decisions`, `documents`, `events` may be given when the caller already has them
+    (a fresh submission), in the order the relations are read in (documents by id, events by seq)."""
     return {
         **application_summary(a, lang),
         "catalogue_version": a.catalogue_version,
@@ -218,8 +225,8 @@ def application_detail(
         "hearing_at": a.hearing_at.isoformat() if a.hearing_at else None,
         "hearing_place": a.hearing_place,
         "custody_started_at": a.custody_started_at.isoformat() if a.custody_started_at else None,
-        "documents": [document_out(d) for d in a.documents.all()],
+        "documents": [document_out(d) for d in (a.documents.all() if documents is None else documents)],
         "decisions": [decision_out(d) for d in (a.decisions.all() if decisions is None else decisions)],
-        "timeline": [event_out(e) for e in a.events.all()],
+        "timeline": [event_out(e) for e in (a.events.all() if events is None else events)],
         "allowed_actions": allowed_actions or [],
     }

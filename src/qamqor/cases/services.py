@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -334,6 +335,18 @@ INTAKE_BASIS_KEY = {
 }
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What `submit` wrote: the application, its `submitted` event (None for an idempotent replay),
+    its documents and children (as written; no re-read needed to answer the submitter)."""
+
+    case: Application
+    event: CaseEvent | None
+    documents: list[Document]
+    children: list[Person]
+    replayed: bool = False
+
+
 def submit_application(
     *,
     service_slug: str,
@@ -353,15 +366,50 @@ def submit_application(
     """File an application. Pins the service and the catalogue version in force on the submission
     date; refuses a service that is unknown, not in force, `incomplete_source`, or not offered on the
     channel or by this kind of provider. The same `idempotency_key` returns the same application."""
+    return submit(
+        service_slug=service_slug,
+        channel=channel,
+        applicant=applicant,
+        provider=provider,
+        children=children,
+        office=office,
+        actor=actor,
+        at=at,
+        facts=facts,
+        consent=consent,
+        documents=documents,
+        idempotency_key=idempotency_key,
+        catalog=catalog,
+    ).case
+
+
+def submit(
+    *,
+    service_slug: str,
+    channel: str,
+    applicant: Person,
+    provider,
+    children: Iterable[Person] = (),
+    office=None,
+    actor=None,
+    at: dt.datetime | None = None,
+    facts: Mapping | None = None,
+    consent: bool = False,
+    documents: Iterable[Mapping] = (),
+    idempotency_key: str | None = None,
+    catalog=None,
+) -> Submission:
+    """`submit_application`, returning what was written (see `Submission`).
+
+    Everything that needs no lock is prepared before the transaction (the catalogue checks, the
+    deadlines of a new case: no event has happened yet, so they depend only on the submission);
+    the transaction then only inserts: the application, its children and documents, the `submitted`
+    event and its monitoring outbox row (`003` §12-1), committed or rolled back together.
+    """
     if idempotency_key:
         existing = Application.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            if existing.applicant_id != applicant.pk or existing.service_slug != service_slug:
-                raise IllegalTransition(
-                    _("This idempotency key was already used for another request."),
-                    code="idempotency_key_reused",
-                )
-            return existing
+            return _replayed_submission(existing, applicant, service_slug)
     at = _now(at)
     day = _local_date(at)
     from qamqor.catalog import UnknownService
@@ -402,43 +450,59 @@ def submit_application(
     _check_submitter(channel, actor, applicant, provider, office)
     children = list(children)
     lb = version.legal_basis.citation.source if version.legal_basis else None
+    case = Application(
+        number=_new_number(at),
+        service_slug=service_slug,
+        catalogue_version=version.id,
+        procedure_source=procedure_source_for(service_slug, lb),
+        channel=channel,
+        status=Status.SUBMITTED,
+        version=1,
+        applicant=applicant,
+        provider=provider,
+        office=office,
+        submitted_by=actor,
+        submitted_at=at,
+        consent=bool(consent),
+        consent_at=at if consent else None,
+        facts=_jsonable(dict(facts or {})),
+        idempotency_key=idempotency_key,
+    )
+    # a new case has no events yet: its dates depend only on the submission (one computation,
+    # written with the INSERT rather than by a later UPDATE)
+    recompute_deadlines(case, catalog=cat, save=False)
+    basis = resolve_basis(INTAKE_BASIS_KEY[channel], case.procedure_source)
+    basis = basis + Basis((version.legal_basis.citation,)) if version.legal_basis else basis
+    docs = [
+        Document(
+            code=d["code"],
+            source=d.get("source", "uploaded"),
+            registry=d.get("registry") or "",
+            filename=d.get("filename", ""),
+            sha256=d.get("sha256", ""),
+            valid_until=d.get("valid_until"),
+            received_at=at,
+        )
+        for d in documents
+    ]
+    through = Application.children.through
     try:
-        with transaction.atomic():
-            case = Application.objects.create(
-                number=_new_number(at),
-                service_slug=service_slug,
-                catalogue_version=version.id,
-                procedure_source=procedure_source_for(service_slug, lb),
-                channel=channel,
-                status=Status.SUBMITTED,
-                version=1,
-                applicant=applicant,
-                provider=provider,
-                office=office,
-                submitted_by=actor,
-                submitted_at=at,
-                consent=bool(consent),
-                consent_at=at if consent else None,
-                facts=_jsonable(dict(facts or {})),
-                idempotency_key=idempotency_key,
-            )
-            if children:
-                case.children.set(children)
-            for d in documents:
-                Document.objects.create(
-                    application=case,
-                    code=d["code"],
-                    source=d.get("source", "uploaded"),
-                    registry=d.get("registry") or "",
-                    filename=d.get("filename", ""),
-                    sha256=d.get("sha256", ""),
-                    valid_until=d.get("valid_until"),
-                    received_at=at,
+        # a savepoint only where an IntegrityError is expected and handled (a concurrent retry
+        # with the same key); otherwise a failure rolls back the caller's transaction anyway
+        with transaction.atomic(savepoint=bool(idempotency_key)):
+            case.save(force_insert=True)
+            if children:  # as `case.children.set(children)`, without its read of the current set
+                through.objects.bulk_create(
+                    [
+                        through(application_id=case.pk, person_id=pk)
+                        for pk in dict.fromkeys(c.pk for c in children)
+                    ]
                 )
-            recompute_deadlines(case, catalog=cat, save=True)
-            basis = resolve_basis(INTAKE_BASIS_KEY[channel], case.procedure_source)
-            basis = basis + Basis((version.legal_basis.citation,)) if version.legal_basis else basis
-            _write_event(
+            if docs:
+                for doc in docs:
+                    doc.application = case
+                Document.objects.bulk_create(docs)
+            event = _write_event(
                 case,
                 action="submit",
                 from_status="",
@@ -452,9 +516,18 @@ def submit_application(
         if idempotency_key:
             existing = Application.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
-                return existing
+                return _replayed_submission(existing, applicant, service_slug, check=False)
         raise
-    return case
+    return Submission(case=case, event=event, documents=docs, children=children)
+
+
+def _replayed_submission(existing: Application, applicant: Person, service_slug: str, *, check=True):
+    if check and (existing.applicant_id != applicant.pk or existing.service_slug != service_slug):
+        raise IllegalTransition(
+            _("This idempotency key was already used for another request."),
+            code="idempotency_key_reused",
+        )
+    return Submission(case=existing, event=None, documents=[], children=[], replayed=True)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -27,6 +29,20 @@ from qamqor.registries.services import ledger_for
 class CertificateRequestIn(serializers.Serializer):
     child_iin = serializers.CharField(max_length=12)
     consent = serializers.BooleanField()
+
+
+def _plainly_valid(data) -> dict | None:
+    """`CertificateRequestIn`'s validated data for the plain case (a str IIN of ≤ 12 ASCII characters
+    after trimming, a JSON boolean consent), without building the serializer; else None."""
+    if type(data) is not dict or type(data.get("consent")) is not bool:
+        return None
+    iin = data.get("child_iin")
+    if type(iin) is not str:
+        return None
+    iin = iin.strip()
+    if not iin or len(iin) > 12 or not iin.isascii() or "\x00" in iin:
+        return None
+    return {"child_iin": iin, "consent": data["consent"]}
 
 
 def _out(req: CertificateRequest, request) -> dict:
@@ -45,9 +61,17 @@ def _out(req: CertificateRequest, request) -> dict:
 class CertificateRequests(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Request the guardianship certificate (decided at once, no human step)",
+        request=CertificateRequestIn,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
-        data = CertificateRequestIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        body = _plainly_valid(request.data)
+        if body is None:  # anything else: the serializer decides (and its 400 is translated)
+            data = CertificateRequestIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            body = data.validated_data
         if not getattr(request.user, "iin", None):
             raise DRFValidationError(
                 {"recipient": "only a recipient with an IIN can request this certificate"}
@@ -55,8 +79,8 @@ class CertificateRequests(APIView):
         try:
             req = services.request_guardianship_certificate(
                 request.user,
-                data.validated_data["child_iin"],
-                data.validated_data["consent"],
+                body["child_iin"],
+                body["consent"],
                 idempotency_key=request.headers.get("Idempotency-Key"),
             )
         except ValidationError as exc:
