@@ -298,6 +298,11 @@ def test_the_system_moves_are_refused_for_a_version_that_is_not_fully_automated(
     sv.start_review(case, actor=w.officer, at=BEFORE_REPEAL)
     with pytest.raises(IllegalTransition):
         sv.move_case(case, Status.REFUSED, actor=w.officer, action="issue_automated_refusal")
+    # nor by internal code acting as the system straight through move_case: the door itself checks the form
+    with pytest.raises(automated.NotFullyAutomated):
+        sv.move_case(case, Status.REFUSED, actor=None, action="issue_automated_refusal")
+    case.refresh_from_db()
+    assert case.status == Status.IN_REVIEW and not case.decisions.exists()
 
 
 def test_a_silent_registry_keeps_the_request_waiting_and_the_answer_lets_the_system_decide(world):

@@ -117,7 +117,7 @@ def is_fully_automated_case(case: Application, catalog=None) -> bool:
     return case.channel == Channel.PORTAL and is_fully_automated(_version_of(case, catalog))
 
 
-def _require_full_automation(case: Application, catalog=None):
+def require_full_automation(case: Application, catalog=None):
     """The pinned version of `case`, if it is fully automated and the case came through the portal."""
     version = _version_of(case, catalog)
     if not is_fully_automated(version) or case.channel != Channel.PORTAL:
@@ -136,7 +136,7 @@ def _require_full_automation(case: Application, catalog=None):
 def refuse_incomplete(case: Application, *, missing_facts: Iterable[str], at=None, catalog=None) -> CaseEvent:
     """The electronic application lacks facts the rules need: refused to accept, listing them
     (Law No. 88-V art. 20 p.2; the standard's row 8)."""
-    _require_full_automation(case, catalog)
+    require_full_automation(case, catalog)
     missing = sorted(set(missing_facts))
     if not missing:
         raise ValidationError({"missing_facts": _("Name the missing facts: the refusal lists them.")})
@@ -157,24 +157,24 @@ def refuse_incomplete(case: Application, *, missing_facts: Iterable[str], at=Non
 
 
 def check_completeness(case: Application, *, at=None, catalog=None) -> CaseEvent:
-    _require_full_automation(case, catalog)
+    require_full_automation(case, catalog)
     return services.check_completeness(case, actor=None, at=at)
 
 
 def start_review(case: Application, *, at=None, catalog=None) -> CaseEvent:
-    _require_full_automation(case, catalog)
+    require_full_automation(case, catalog)
     return services.start_review(case, actor=None, at=at)
 
 
 def grant(case: Application, *, at=None, legal_basis=None, catalog=None) -> CaseEvent:
     """The grant by the system (a placement service's grant also records the placement, cases.wiring)."""
-    _require_full_automation(case, catalog)
+    require_full_automation(case, catalog)
     return services.grant(case, actor=None, at=at, legal_basis=legal_basis)
 
 
 def issue_refusal(case: Application, *, grounds: Iterable[Mapping], at=None, legal_basis=None, catalog=None):
     """The motivated refusal on the standard's grounds, issued directly (no hearing: no official)."""
-    _require_full_automation(case, catalog)
+    require_full_automation(case, catalog)
     return services.issue_final_refusal(
         case, actor=None, at=at, grounds=list(grounds), legal_basis=legal_basis
     )
@@ -367,7 +367,7 @@ def decide_automatically(case: Application, *, at=None, catalog=None, _findings:
     from qamqor.catalog import evaluate_version
 
     at = services._now(at)
-    version = _require_full_automation(case, catalog)
+    version = require_full_automation(case, catalog)
     if case.status != Status.IN_REVIEW:
         raise IllegalTransition(
             _("Only a case in review can be decided."), code="not_in_review", details={"status": case.status}

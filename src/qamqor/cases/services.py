@@ -40,6 +40,7 @@ from qamqor.cases.models import (
     Person,
 )
 from qamqor.cases.transitions import (
+    AUTOMATED_BASIS_KEYS,
     OPERATOR,
     PROVIDER_STAFF,
     RECIPIENT,
@@ -272,6 +273,11 @@ def move_case(
                         details={"roles": sorted({x for r in rows for x in r.roles})},
                     )
                 transition = allowed[0]
+                if transition.basis_key in AUTOMATED_BASIS_KEYS:
+                    # the system's own decision rows exist only for versions decided by machine alone
+                    from qamqor.cases.automated import require_full_automation
+
+                    require_full_automation(locked)
                 _check_scope(locked, actor, role)
                 extra = guard(locked, at, transition) if guard else None
                 basis = basis_for(transition, locked.procedure_source) + _as_basis(legal_basis)
