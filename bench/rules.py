@@ -105,7 +105,7 @@ def synthesize(n: int, seed: int) -> dict:
 
     def pick(codes_probs):
         codes, probs = zip(*codes_probs, strict=True)
-        return rng.choice(np.array(codes, dtype=np.int32), size=n, p=np.array(probs) / sum(probs))
+        return rng.choice(np.array(codes, dtype=np.int8), size=n, p=np.array(probs) / sum(probs))
 
     early = flag(0.03)
     start = np.where(early, np.datetime64("2022-06-01"), np.datetime64("2024-01-01"))
@@ -137,13 +137,16 @@ def synthesize(n: int, seed: int) -> dict:
     per_person = np.where(flag(p), rng.uniform(5000, 40000, n), rng.uniform(52000, 400000, n))
     values["applicant.monthly_income"] = np.round(per_person * values["applicant.household_size"])
     null = {"applicant.citizenship": flag(p)}
-    # ~3 % of the records lack one fact
-    missing = {path: np.zeros(n, bool) for path in FACTS}
+    # ~3 % of the records lack one fact: per fact, the (sorted) numbers of the records that lack it
+    # — the input of both engines (a columnar store of sparse absences); `missing_mask` is the same
+    # as bool masks, for the per-record documents and the agreement checks (not timed)
     lacking = np.flatnonzero(flag(0.03))
     which = rng.integers(0, len(FACTS), len(lacking))
     paths = list(FACTS)
-    for k, path in enumerate(paths):
-        missing[path][lacking[which == k]] = True
+    missing = {path: lacking[which == k] for k, path in enumerate(paths)}
+    missing_mask = {path: np.zeros(n, bool) for path in FACTS}
+    for path, rows in missing.items():
+        missing_mask[path][rows] = True
     # convictions: 0, 1 or 2 items
     counts = rng.choice(np.array([0, 1, 2]), size=n, p=[0.88, 0.11, 0.01])
     offsets = np.zeros(n + 1, np.int64)
@@ -152,12 +155,12 @@ def synthesize(n: int, seed: int) -> dict:
     cat_idx = {c: i for i, c in enumerate(CATEGORY)}
     category = rng.choice(
         np.array(
-            [cat_idx["negligent"], cat_idx["intentional"]] + [cat_idx[s] for s in SERIOUS], dtype=np.int32
+            [cat_idx["negligent"], cat_idx["intentional"]] + [cat_idx[s] for s in SERIOUS], dtype=np.int8
         ),
         size=m,
         p=[0.45, 0.47] + [0.08 / len(SERIOUS)] * len(SERIOUS),
     )
-    kind = (rng.random(m) < 0.2).astype(np.int32)
+    kind = (rng.random(m) < 0.2).astype(np.int8)
     kind_missing = rng.random(m) < 0.5  # an absent kind reads as "conviction"
     expunged = rng.random(m) < 0.85
     terminated = rng.random(m) < 0.1
@@ -168,6 +171,7 @@ def synthesize(n: int, seed: int) -> dict:
         "on": as_date_array(on),
         "values": values,
         "missing": missing,
+        "missing_mask": missing_mask,
         "null": null,
         "convictions": {
             "offsets": offsets,
@@ -190,12 +194,13 @@ def to_table(data: dict) -> FactsTable:
         table.columns[path] = column(
             kind,
             data["values"][path],
-            missing=miss if miss.any() else None,
+            missing=miss if len(miss) else None,
             null=data["null"].get(path),
             categories=CATEGORIES.get(path, ()),
         )
     c = data["convictions"]
-    state = np.where(c["absent"], np.uint8(vector.LIST_ABSENT), np.uint8(vector.LIST_VALUE))
+    # LIST_VALUE where the list is given, LIST_ABSENT (0) where it is not
+    state = np.multiply(np.logical_not(c["absent"]).view(np.uint8), np.uint8(vector.LIST_VALUE))
     m = len(c["category"])
     lc = ListColumn(state=state, offsets=c["offsets"], ok=np.ones(m, bool))
     lc.fields["category"] = column("string", c["category"], categories=CATEGORY)
@@ -210,7 +215,7 @@ def document(data: dict, i: int) -> dict:
     """Record i as a facts document (for the scalar loop; not timed)."""
     doc: dict = {}
     for path, kind in FACTS.items():
-        if data["missing"][path][i]:
+        if data["missing_mask"][path][i]:
             continue
         if path in data["null"] and data["null"][path][i]:
             value = None
@@ -293,7 +298,9 @@ def openfisca_inputs(data: dict):
     mis = data["missing"]
 
     def keep(path, arr, default):
-        return np.where(mis[path], default, arr)
+        out = np.array(arr)  # a copy
+        out[mis[path]] = default
+        return out
 
     citizenship = enum_codes("applicant.citizenship", Citizenship, CITIZENSHIP)
     citizenship = np.where(data["null"]["applicant.citizenship"], 0, citizenship)
@@ -468,9 +475,7 @@ def main(argv=None) -> int:
         disagree_loop += want != got
     complete_checked = disagree_of = 0
     if of is not None:
-        complete = (
-            ~np.logical_or.reduce([m for m in data["missing"].values()]) & ~data["convictions"]["absent"]
-        )
+        complete = ~np.logical_or.reduce(list(data["missing_mask"].values())) & ~data["convictions"]["absent"]
         complete &= ~data["null"]["applicant.citizenship"] | True  # null citizenship is a value (ground 9)
         complete &= res.result.version >= 0
         complete &= res.result.unknown == 0

@@ -155,3 +155,8 @@ def test_an_undecidable_duty_is_not_a_complete_grant(demo_catalog):
     # a malformed value (not a boolean) names no missing fact, and still is no grant
     r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate="yes"))
     assert r.decision == "needs_facts" and r.obligations == ()
+
+
+def test_a_malformed_number_is_unknown_not_an_error(demo_catalog):
+    r = ev(demo_catalog, good_applicant(applicant__monthly_income="a lot"))
+    assert r.decision == "needs_facts"

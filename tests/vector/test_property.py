@@ -4,7 +4,8 @@ For random facts documents (absent keys, nulls, wrong-looking dates, empty and n
 absent item fields, dates around birthdays and around parameter and version boundaries) the batch
 result — version, decision, fired grounds, unknown grounds, obligations and the missing facts
 reconstructed from the bitmask — equals `evaluate_service` for every case, on the real
-guardianship-establishment definition and on a synthetic service that uses every operator.
+guardianship-establishment definition and on a synthetic service that uses every operator; facts may
+be of the wrong type for the rule that reads them (one type per column and batch).
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ def batch_view(res, i):
     )
 
 
-def check(catalog, slug, drawn, chunk, definitions_dir=None):
+def check(catalog, slug, drawn, chunk):
     docs = [d for _, d in drawn]
     dates = [on for on, _ in drawn]
-    res = evaluate_batch(catalog, slug, docs, dates, chunk=chunk, definitions_dir=definitions_dir)
+    res = evaluate_batch(catalog, slug, docs, dates, chunk=chunk)
     for i, (on, doc) in enumerate(drawn):
         want = scalar_view(evaluate_service(catalog, slug, doc, on))
         assert batch_view(res, i) == want, (i, on, doc)
@@ -66,14 +67,22 @@ SYNTH = load_catalog_from(DATA / "definitions", DATA / "params.yaml")
 STRINGS = ("string", ("male", "female", "f", "a", "b", "k1", "k2", "zz"))
 
 
-def synthetic_spec(status_kind):
+# each column holds one type per batch (a column mixing types is refused, see test_batch.py), but
+# that type may be the wrong one for the rule: a flag given as a string or a number, a word as a
+# number… — the scalar engine then compares values of unequal types, or finds a condition that is
+# not a boolean unknown with no missing fact to name (a duty left unknown still asks for facts)
+KINDS = ["bool", "number", STRINGS]
+
+
+def synthetic_spec(kinds):
     return {
         "p.birth": "date",
-        "p.flag_a": "bool",
-        "p.flag_b": "bool",
-        "p.sex": STRINGS,
-        "p.kind": STRINGS,
-        "p.status": status_kind,
+        "p.flag_a": kinds["p.flag_a"],
+        "p.flag_b": kinds["p.flag_b"],
+        "p.sex": kinds["p.sex"],
+        "p.kind": kinds["p.kind"],
+        "p.note": kinds["p.note"],
+        "p.status": kinds["p.status"],
         "p.income": "number",
         "p.size": "number",
         "p.years": "number",
@@ -81,21 +90,26 @@ def synthetic_spec(status_kind):
         "p.limit": "number",
         "p.items": (
             "list",
-            {"cat": ("string", ("x", "c", "y")), "since": "date", "n": "number", "ok": "bool"},
+            {"cat": ("string", ("x", "c", "y")), "since": "date", "n": "number", "ok": kinds["ok"]},
         ),
     }
 
 
+EXPECTED = {"p.flag_a": "bool", "p.flag_b": "bool", "p.sex": STRINGS, "p.kind": STRINGS, "ok": "bool"}
+
+
 @st.composite
 def synthetic_cases(draw):
-    status_kind = draw(st.sampled_from([STRINGS, "number", "bool"]))
-    return draw(cases(synthetic_spec(status_kind)))
+    kinds = {"p.status": draw(st.sampled_from(KINDS)), "p.note": draw(st.sampled_from(KINDS))}
+    for path, expected in EXPECTED.items():
+        kinds[path] = draw(st.sampled_from(KINDS)) if draw(st.integers(0, 3)) == 0 else expected
+    return draw(cases(synthetic_spec(kinds)))
 
 
 @SETTINGS
 @given(drawn=synthetic_cases(), chunk=st.sampled_from([1, 3, 7, 4096]))
 def test_synthetic_batch_equals_scalar(drawn, chunk):
-    check(SYNTH, "synthetic", drawn, chunk, definitions_dir=DATA / "definitions")
+    check(SYNTH, "synthetic", drawn, chunk)
 
 
 # --- the real guardianship-establishment definition --------------------------------------------------
@@ -157,7 +171,22 @@ def guardianship():
 GUARD_CATALOG, GUARD_SPEC = guardianship()
 
 
+@st.composite
+def guardianship_cases(draw):
+    """Documents of the facts schema; now and then a scalar fact of the wrong type for the batch."""
+    spec = dict(GUARD_SPEC)
+    for path, kind in GUARD_SPEC.items():
+        if kind != "date" and not (isinstance(kind, tuple) and kind[0] == "list"):
+            if draw(st.integers(0, 7)) == 0:
+                # not a word where a number is divided: logic._op_div raises TypeError on it (reported)
+                wrong = (
+                    ["bool", "number"] if kind == "number" else ["bool", "number", ("string", ("x", "male"))]
+                )
+                spec[path] = draw(st.sampled_from(wrong))
+    return draw(cases(spec))
+
+
 @SETTINGS
-@given(drawn=st.deferred(lambda: cases(GUARD_SPEC)), chunk=st.sampled_from([1, 5, 4096]))
+@given(drawn=guardianship_cases(), chunk=st.sampled_from([1, 5, 4096]))
 def test_guardianship_batch_equals_scalar(drawn, chunk):
     check(GUARD_CATALOG, "guardianship-establishment", drawn, chunk)

@@ -11,19 +11,15 @@ against the batch masks (`BatchResult.evaluation`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qamqor.catalog.evaluation import Evaluation, evaluate_service
-from qamqor.catalog.loader import DEFINITIONS_DIR, read_yaml
 from qamqor.catalog.model import Catalog, Service
 from qamqor.rules import vector
-from qamqor.rules.logic import Exception_, compile_expr
 from qamqor.rules.vector import DECISIONS, FactsTable, Plan, VectorError, VectorResult
 
 __all__ = [
@@ -38,93 +34,15 @@ __all__ = [
 _PLANS: dict[tuple[int, str], tuple[Catalog, Plan]] = {}
 
 
-def _walk_some_unless(node: Any, out: dict[Any, Any]) -> None:
-    """Collect the `when` of every exception inside a `some` of a raw (YAML) expression."""
-    if isinstance(node, Mapping):
-        if "some" in node:
-            path = node["some"].get("fact") if isinstance(node["some"], Mapping) else None
-            for e in node.get("unless") or ():
-                if isinstance(e, Mapping) and "code" in e:
-                    out[(path, e["code"])] = e["when"]
-                    _walk_some_unless(e["when"], out)
-        for v in node.values():
-            _walk_some_unless(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _walk_some_unless(v, out)
-
-
-def _has_coded_unless(node: Any) -> bool:
-    if isinstance(node, Mapping):
-        if "some" in node and any(isinstance(e, str) for e in node.get("unless") or ()):
-            return True
-        return any(_has_coded_unless(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_coded_unless(v) for v in node)
-    return False
-
-
-def _sources(version) -> list[Any]:
-    out = []
-    for g in version.grounds:
-        out.append(g.when.source)
-        out.extend(e.when.source for e in g.unless)
-    out.extend(o.when.source for o in version.obligations)
-    return out
-
-
-def _raw_factory(spec, compiler):
-    return Exception_(
-        code=str(spec["code"]), when=compiler.compile(spec["when"], "boolean"), citation=None, text=None
-    )
-
-
-def _some_unless(service: Service, definitions_dir: Path | None) -> dict[str, dict[Any, Any]]:
-    """The `unless` expressions inside `some` nodes, which compiled sources name by code only: read
-    from the service's definition file and checked to be the file the catalogue was loaded from."""
-    if not any(_has_coded_unless(s) for v in service.versions for s in _sources(v)):
-        return {}
-    if definitions_dir is None:
-        root = os.environ.get("QAMQOR_CATALOG_DIR")
-        definitions_dir = Path(root) / "definitions" if root else DEFINITIONS_DIR
-    path = Path(definitions_dir) / f"{service.slug}.yaml"
-    if not path.exists():
-        raise VectorError(
-            f"{path} not found: the exceptions inside 'some' of {service.slug} need the definition file"
-        )
-    raw = read_yaml(path)
-    out: dict[str, dict[Any, Any]] = {}
-    for rv in raw.get("versions") or ():
-        version = service.version_by_id(str(rv.get("id")))
-        if version is None:
-            continue
-        found: dict[Any, Any] = {}
-        raw_grounds = {g["item"]: g for g in rv.get("grounds") or ()}
-        for g in version.grounds:
-            rg = raw_grounds.get(g.item)
-            if rg is None or compile_expr(rg["when"], exception_factory=_raw_factory).source != g.when.source:
-                raise VectorError(
-                    f"{path}: ground {g.item} of {version.id} differs from the loaded catalogue"
-                )
-            _walk_some_unless(rg["when"], found)
-            for u in rg.get("unless") or ():
-                _walk_some_unless(u.get("when"), found)
-        for o in rv.get("obligations") or ():
-            _walk_some_unless(o.get("when"), found)
-        out[version.id] = found
-    return out
-
-
-def service_plan(catalog: Catalog, slug: str, *, definitions_dir: Path | None = None) -> Plan:
-    """The batch plan of a service (compiled once per catalogue object)."""
+def service_plan(catalog: Catalog, slug: str) -> Plan:
+    """The batch plan of a service (compiled once per catalogue object, from the loaded versions
+    alone: the compiled sources carry every expression, `unless` inside `some` included)."""
     key = (id(catalog), slug)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is catalog:
         return hit[1]
     service = catalog.service(slug)
-    plan = vector.compile_plan(
-        service.versions, catalog.parameters, some_unless=_some_unless(service, definitions_dir)
-    )
+    plan = vector.compile_plan(service.versions, catalog.parameters)
     if len(_PLANS) > 64:
         _PLANS.clear()
     _PLANS[key] = (catalog, plan)
@@ -135,13 +53,9 @@ def table_from_documents(
     catalog: Catalog,
     slug: str,
     documents: Sequence[Mapping[str, Any]],
-    *,
-    definitions_dir: Path | None = None,
 ) -> FactsTable:
     """The columnar table of facts documents (for the case system and tests)."""
-    return vector.table_from_documents(
-        documents, service_plan(catalog, slug, definitions_dir=definitions_dir)
-    )
+    return vector.table_from_documents(documents, service_plan(catalog, slug))
 
 
 def as_date_array(dates: Any) -> np.ndarray:
@@ -228,13 +142,12 @@ def evaluate_batch(
     dates: Any,
     *,
     chunk: int = vector.DEFAULT_CHUNK,
-    definitions_dir: Path | None = None,
 ) -> BatchResult:
     """Evaluate every case (a `FactsTable`, or facts documents) on its own date, under the version
     of the service in force on that date. `dates`: int32 YYYYMMDD array, datetime64 array or
     a sequence of `datetime.date`."""
     service = catalog.service(slug)
-    plan = service_plan(catalog, slug, definitions_dir=definitions_dir)
+    plan = service_plan(catalog, slug)
     if not isinstance(table, FactsTable):
         table = vector.table_from_documents(list(table), plan)
     if not isinstance(dates, np.ndarray):

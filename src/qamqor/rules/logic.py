@@ -227,10 +227,13 @@ class _Compiler:
             x, y = a.fn(ctx), b.fn(ctx)
             if x is MISSING or y is MISSING or x is None or y is None:
                 return MISSING
-            if y == 0:  # a household of nobody: the fact is wrong, so ask for it again
-                ctx.missing.append(denominator)
+            try:
+                if y == 0:  # a household of nobody: the fact is wrong, so ask for it again
+                    ctx.missing.append(denominator)
+                    return MISSING
+                return x / y
+            except TypeError:  # not numbers (a malformed document): unknown, never an error
                 return MISSING
-            return x / y
 
         return self._value(fn, {"div": [a.source, b.source]}, [a, b])
 
