@@ -213,8 +213,8 @@ def test_a_failed_outbox_write_leaves_nothing_of_the_submission(world, client_fo
         "consent": True,
     }
     c.raise_request_exception = False
-    with mock.patch(
-        "qamqor.monitoring.services.StageOutbox.objects.create", side_effect=RuntimeError("disk")
+    with mock.patch(  # the outbox row's INSERT (monitoring.services writes only that row with it)
+        "qamqor.monitoring.services.insert", side_effect=RuntimeError("disk")
     ):
         r = c.post("/api/v1/applications/", body, format="json")
     assert r.status_code == 500

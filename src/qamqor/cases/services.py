@@ -53,6 +53,7 @@ from qamqor.cases.transitions import (
     procedure_source_for,
     resolve_basis,
 )
+from qamqor.db.inserts import insert, insert_rows
 from qamqor.rules.calendar import ALMATY, get_calendar
 from qamqor.rules.types import Citation
 
@@ -158,21 +159,23 @@ def _write_event(
     idempotency_key: str | None,
 ) -> CaseEvent:
     first = basis.first
-    event = CaseEvent.objects.create(
-        application=case,
-        seq=case.version,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        actor=actor,
-        actor_role=role_of(actor),
-        at=at,
-        legal_basis=basis.as_dict(),
-        legal_basis_source=first.source if first else "",
-        legal_basis_clause=first.clause if first else "",
-        payload=_jsonable(payload or {}),
-        idempotency_key=idempotency_key,
-    )
+    event = insert(
+        CaseEvent(
+            application=case,
+            seq=case.version,
+            action=action,
+            from_status=from_status,
+            to_status=case.status,
+            actor=actor,
+            actor_role=role_of(actor),
+            at=at,
+            legal_basis=basis.as_dict(),
+            legal_basis_source=first.source if first else "",
+            legal_basis_clause=first.clause if first else "",
+            payload=_jsonable(payload or {}),
+            idempotency_key=idempotency_key,
+        )
+    )  # CaseEvent.objects.create(...), its SQL compiled once (project.inserts)
     _notify_monitoring(event, case)
     return event
 
@@ -496,9 +499,9 @@ def submit(
         # a savepoint only where an IntegrityError is expected and handled (a concurrent retry
         # with the same key); otherwise a failure rolls back the caller's transaction anyway
         with transaction.atomic(savepoint=bool(idempotency_key)):
-            case.save(force_insert=True)
+            insert(case)  # case.save(force_insert=True), its SQL compiled once (project.inserts)
             if children:  # as `case.children.set(children)`, without its read of the current set
-                through.objects.bulk_create(
+                insert_rows(
                     [
                         through(application_id=case.pk, person_id=pk)
                         for pk in dict.fromkeys(c.pk for c in children)
@@ -507,7 +510,7 @@ def submit(
             if docs:
                 for doc in docs:
                     doc.application = case
-                Document.objects.bulk_create(docs)
+                insert_rows(docs)
             event = _write_event(
                 case,
                 action="submit",

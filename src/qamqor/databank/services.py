@@ -31,6 +31,7 @@ from qamqor.databank.models import (
     Source,
     TrainingCertificate,
 )
+from qamqor.db.inserts import insert, insert_rows
 from qamqor.registries.models import Outcome, RegistryQuery
 from qamqor.registries.services import give_consent
 from qamqor.rules.calendar import ART_177, fmt, get_calendar, local
@@ -333,7 +334,7 @@ def request_guardianship_certificate(
             placement = _guardian_record_id(recipient_iin, child_iin, on)
             facts["databank"] = {"guardian_record_found": placement is not None}
             basis = [DATABANK_BASIS.as_dict()]
-            RegistryQuery.objects.bulk_create(
+            insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
                 [
                     RegistryQuery(
                         at=at,
@@ -355,24 +356,26 @@ def request_guardianship_certificate(
             )
         evaluation = evaluate_service(catalog(), CERTIFICATE_SLUG, facts, on)
         try:
-            req = CertificateRequest.objects.create(
-                recipient=user,
-                recipient_iin=recipient_iin,
-                child_iin=child_iin,
-                consent=bool(consent),
-                consent_ref=consent_row,
-                requested_at=at,
-                decided_at=at,
-                catalogue_version=evaluation.version.id if evaluation.version else "",
-                decision=evaluation.decision,
-                status="delivered_to_cabinet"
-                if evaluation.decision in ("grant", "refuse")
-                else "not_accepted",
-                grounds=[g.as_dict() for g in evaluation.grounds],
-                facts=facts,
-                placement_id=placement if evaluation.decision == "grant" else None,
-                number=f"GC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}",
-                idempotency_key=idempotency_key,
+            req = insert(  # CertificateRequest.objects.create, its SQL compiled once (project.inserts)
+                CertificateRequest(
+                    recipient=user,
+                    recipient_iin=recipient_iin,
+                    child_iin=child_iin,
+                    consent=bool(consent),
+                    consent_ref=consent_row,
+                    requested_at=at,
+                    decided_at=at,
+                    catalogue_version=evaluation.version.id if evaluation.version else "",
+                    decision=evaluation.decision,
+                    status="delivered_to_cabinet"
+                    if evaluation.decision in ("grant", "refuse")
+                    else "not_accepted",
+                    grounds=[g.as_dict() for g in evaluation.grounds],
+                    facts=facts,
+                    placement_id=placement if evaluation.decision == "grant" else None,
+                    number=f"GC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}",
+                    idempotency_key=idempotency_key,
+                )
             )
         except IntegrityError:
             if idempotency_key:

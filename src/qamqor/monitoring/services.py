@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from qamqor.db.inserts import insert
 from qamqor.monitoring.adapters import DeliveryFailed, get_adapter
 from qamqor.monitoring.models import Reconciliation, StageOutbox, TechnicalProblemProtocol
 
@@ -75,16 +76,18 @@ def record_stage_change(
     if case_id is None or event_id is None or not stage:
         raise ValueError("record_stage_change needs a case id, an event id and a stage")
     moment = moment or timezone.now()
-    row = StageOutbox.objects.create(
-        delivery_key=f"{case_id}:{event_id}",
-        case_ref=str(case_id),
-        event_ref=str(event_id),
-        stage=str(stage),
-        moment=moment,
-        service=service or "",
-        provider_ref=str(provider or ""),
-        payload=details or {},
-    )
+    row = insert(
+        StageOutbox(
+            delivery_key=f"{case_id}:{event_id}",
+            case_ref=str(case_id),
+            event_ref=str(event_id),
+            stage=str(stage),
+            moment=moment,
+            service=service or "",
+            provider_ref=str(provider or ""),
+            payload=details or {},
+        )
+    )  # StageOutbox.objects.create(...), its SQL compiled once (project.inserts)
     transaction.on_commit(lambda: enqueue_delivery(row.pk))
     return row
 

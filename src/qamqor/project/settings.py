@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "qamqor.api.middleware.MessageMiddleware",  # Django's, not run for /api/ (no flash messages there)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -123,7 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- background tasks (django-tasks API, database backend from django-tasks-db) ------------------
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # django-tasks-db's DatabaseBackend, its INSERT compiled once per connection (qamqor.db.inserts)
+        "BACKEND": "qamqor.db.inserts.TaskBackend",
         "QUEUES": ["default", "monitoring"],
     }
 }
@@ -175,6 +176,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "qamqor.api.errors.exception_handler",
+    # DRF's, answering the usual `Accept` (none, */*, JSON) without parsing it (api.negotiation)
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "qamqor.api.negotiation.ContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from qamqor.db.inserts import insert
 from qamqor.registries.adapters import AdapterRegistry, UnknownRegistry
 from qamqor.registries.interfaces import INTERFACES
 from qamqor.registries.models import Consent, Outcome, PendingQuery, RegistryQuery
@@ -133,14 +134,16 @@ def give_consent(
     """Record the recipient's consent covering themselves and `subject_iins` (e.g. their children)."""
     subjects = list(dict.fromkeys([recipient_iin, *subject_iins]))
     case_id, case_number = _case_ref(case)
-    return Consent.objects.create(
-        recipient_iin=recipient_iin,
-        subject_iins=subjects,
-        method=method,
-        given_at=at or timezone.now(),
-        case_id=case_id,
-        case_number=case_number,
-        service_slug=service_slug or getattr(case, "service_slug", ""),
+    return insert(  # Consent.objects.create(...), its SQL compiled once (project.inserts)
+        Consent(
+            recipient_iin=recipient_iin,
+            subject_iins=subjects,
+            method=method,
+            given_at=at or timezone.now(),
+            case_id=case_id,
+            case_number=case_number,
+            service_slug=service_slug or getattr(case, "service_slug", ""),
+        )
     )
 
 
