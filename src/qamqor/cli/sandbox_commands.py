@@ -53,7 +53,7 @@ def register(sub) -> None:
 
 def _generate(args) -> int:
     from qamqor.cli._common import parse_date
-    from qamqor.registries.sandbox import population_path
+    from qamqor.registries.sandbox import mark_current, population_path
     from qamqor.registries.sandbox.population import DEFAULT_AS_OF, generate
 
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else DEFAULT_AS_OF
@@ -61,7 +61,9 @@ def _generate(args) -> int:
     pop = generate(args.people, args.seed, as_of=as_of, progress=not args.no_progress)
     from pathlib import Path
 
-    path = pop.save(population_path(args.seed, Path(args.data_dir) if args.data_dir else None))
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    path = pop.save(population_path(args.seed, data_dir))
+    mark_current(args.seed, data_dir)
     took = time.perf_counter() - t0
     placed = int(pop.placed_children().size)
     print(f"{len(pop):,} people, {placed:,} placed children → {path} ({took:.1f} s)")
@@ -74,9 +76,13 @@ def _generate(args) -> int:
 
 
 def _django(args) -> None:
+    """Django on the data folder, with its migrations applied (as `serve` and `worker` do)."""
+    from django.core.management import call_command
+
     from qamqor.project import setup
 
     setup(args.data_dir)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def _ensure_sandbox() -> None:

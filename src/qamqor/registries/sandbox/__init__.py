@@ -21,17 +21,36 @@ _lock = threading.Lock()
 _current: Population | None = None
 
 
-def default_seed() -> int:
-    return int(os.environ.get(SEED_ENV, DEFAULT_SEED))
+CURRENT_SEED_FILE = "sandbox-seed"  # written by `qamqor sandbox generate`: the population in use
 
 
-def population_path(seed: int | None = None, data_dir: Path | None = None) -> Path:
-    """`<data dir>/sandbox-<seed>.npz` (the data dir: QAMQOR_DATA_DIR or the per-user data folder)."""
+def _resolve_data_dir(data_dir: Path | None) -> Path:
     if data_dir is None:
         from qamqor.project.paths import data_dir as _data_dir
 
         data_dir = _data_dir()
-    return Path(data_dir) / f"sandbox-{default_seed() if seed is None else seed}.npz"
+    return Path(data_dir)
+
+
+def default_seed(data_dir: Path | None = None) -> int:
+    """QAMQOR_SANDBOX_SEED, else the seed last generated into the data folder, else 1."""
+    if SEED_ENV in os.environ:
+        return int(os.environ[SEED_ENV])
+    try:
+        return int((_resolve_data_dir(data_dir) / CURRENT_SEED_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return DEFAULT_SEED
+
+
+def mark_current(seed: int, data_dir: Path | None = None) -> None:
+    """Make `seed` the population the registries, `sandbox token` and `sandbox sample` use."""
+    (_resolve_data_dir(data_dir) / CURRENT_SEED_FILE).write_text(f"{seed}\n")
+
+
+def population_path(seed: int | None = None, data_dir: Path | None = None) -> Path:
+    """`<data dir>/sandbox-<seed>.npz` (the data dir: QAMQOR_DATA_DIR or the per-user data folder)."""
+    data_dir = _resolve_data_dir(data_dir)
+    return data_dir / f"sandbox-{default_seed(data_dir) if seed is None else seed}.npz"
 
 
 def current_population() -> Population:
