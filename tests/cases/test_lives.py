@@ -189,6 +189,11 @@ def test_late_preliminary_refusal_is_recorded_as_a_breach_not_blocked(world):
     event = case.events.order_by("-seq").first()
     assert latest < dt.date(2026, 2, 5)
     assert event.payload["late"] is True and event.payload["latest"] == latest.isoformat()
+    from qamqor.monitoring.models import StageOutbox
+
+    assert StageOutbox.objects.get(event_ref=str(event.pk)).payload["late"] is True
+    on_time = case.events.get(action="start_review")
+    assert "late" not in StageOutbox.objects.get(event_ref=str(on_time.pk)).payload
 
 
 def test_objection_term_lapses_only_after_two_working_days(world):

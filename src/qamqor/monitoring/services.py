@@ -73,6 +73,10 @@ def record_stage_change(
             service = service or getattr(case, "service_slug", "") or ""
             provider = provider or getattr(case, "provider_id", "") or ""
             details = details if details is not None else {"number": getattr(case, "number", "")}
+        # a stage reached after its statutory date (e.g. `003` §9's notice 3 WD before the term)
+        # is reported as such: timeliness is what the monitoring system watches
+        if (getattr(event, "payload", None) or {}).get("late") is True:
+            details = {**(details or {}), "late": True}
     if case_id is None or event_id is None or not stage:
         raise ValueError("record_stage_change needs a case id, an event id and a stage")
     moment = moment or timezone.now()
@@ -87,7 +91,7 @@ def record_stage_change(
             provider_ref=str(provider or ""),
             payload=details or {},
         )
-    )  # StageOutbox.objects.create(...), its SQL compiled once (project.inserts)
+    )  # StageOutbox.objects.create(...), its SQL compiled once (qamqor.db.inserts)
     transaction.on_commit(lambda: enqueue_delivery(row.pk))
     return row
 
