@@ -35,6 +35,7 @@ from qamqor.db.inserts import insert, insert_rows
 from qamqor.registries.models import Outcome, RegistryQuery
 from qamqor.registries.services import give_consent
 from qamqor.rules.calendar import ART_177, fmt, get_calendar, local
+from qamqor.rules.deadlines import count_term
 from qamqor.rules.iin import InvalidIin, validate_iin
 from qamqor.rules.types import Citation
 
@@ -180,27 +181,12 @@ def _open_duties(placement: Placement) -> list[Obligation]:
     return created
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    import calendar as _pycal
-
-    y, m = divmod(day.month - 1 + months, 12)
-    y += day.year
-    return dt.date(y, m + 1, min(day.day, _pycal.monthrange(y, m + 1)[1]))
-
-
 def due_date(start: dt.date, value: int, unit: str) -> tuple[dt.date, list[dict]]:
-    """`value` `unit` (calendar years/months/days) from `start`; a non-working last day moves forward."""
-    if unit == "calendar_years":
-        raw = _add_months(start, 12 * value)
-    elif unit == "calendar_months":
-        raw = _add_months(start, value)
-    elif unit == "calendar_days":
-        raw = start + dt.timedelta(days=value)
-    elif unit == "working_days":
-        return get_calendar().add_working_days(start, value), []
-    else:
-        raise ValueError(f"unsupported unit {unit!r}")
-    cal = get_calendar()
+    """`value` `unit` from `start` (rules.deadlines.count_term); a non-working last day moves forward."""
+    due, moved_from = count_term(start, value, unit)
+    if unit == "working_days":
+        return due, []
+    raw = moved_from or due
     lines = [
         {
             "kk": f"{fmt(start)} бастап {value} ({unit}): {fmt(raw)}",
@@ -208,17 +194,16 @@ def due_date(start: dt.date, value: int, unit: str) -> tuple[dt.date, list[dict]
             "en": f"{value} {unit.replace('_', ' ')} from {fmt(start)}: {fmt(raw)}",
         }
     ]
-    if cal.is_working_day(raw):
-        return raw, lines
-    moved = cal.working_day_on_or_after(raw)
+    if moved_from is None:
+        return due, lines
     lines.append(
         {
-            "kk": f"{fmt(raw)} жұмыс күні емес: мерзім келесі жұмыс күні {fmt(moved)} аяқталады ({ART_177})",
-            "ru": f"{fmt(raw)} нерабочий день: срок оканчивается в следующий рабочий день {fmt(moved)} ({ART_177})",
-            "en": f"{fmt(raw)} is not a working day: the term ends on the next working day, {fmt(moved)} ({ART_177})",
+            "kk": f"{fmt(raw)} жұмыс күні емес: мерзім келесі жұмыс күні {fmt(due)} аяқталады ({ART_177})",
+            "ru": f"{fmt(raw)} нерабочий день: срок оканчивается в следующий рабочий день {fmt(due)} ({ART_177})",
+            "en": f"{fmt(raw)} is not a working day: the term ends on the next working day, {fmt(due)} ({ART_177})",
         }
     )
-    return moved, lines
+    return due, lines
 
 
 def reminder_date(due_on: dt.date, days_before: int) -> dt.date:

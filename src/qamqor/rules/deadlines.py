@@ -584,6 +584,16 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
     return moved, ("moved", raw, moved)
 
 
+def count_term(
+    anchor: dt.date, value: int, unit: str, calendar: Calendar | None = None
+) -> tuple[dt.date, dt.date | None]:
+    """`value` `unit` counted from the day after `anchor` (Civil Code art. 176); a last day that is
+    not a working day moves to the next working day (art. 177). Gives (due, the unmoved last day,
+    or None when it was not moved)."""
+    due, extra = _count(calendar or get_calendar(), anchor, value, unit, backwards=False)
+    return due, (extra[1] if extra and extra[0] == "moved" else None)
+
+
 def _moved_line(cal: Calendar, raw: dt.date, moved: dt.date, backwards: bool) -> Explanation:
     names = cal.reasons(raw)
     if backwards:
