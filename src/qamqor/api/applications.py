@@ -29,7 +29,8 @@ IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 
-def _lang() -> str:
+def request_lang() -> str:
+    """The language of this request (kk, ru or en), Kazakh by default."""
     lang = (translation.get_language() or "kk").split("-")[0]
     return lang if lang in ("kk", "ru", "en") else "kk"
 
@@ -72,7 +73,9 @@ def allowed_actions_for(user, case) -> list[str]:
 
 
 def _respond(case, user, *, code=status.HTTP_200_OK, headers: dict | None = None, **preloaded) -> Response:
-    body = s.application_detail(case, _lang(), allowed_actions=allowed_actions_for(user, case), **preloaded)
+    body = s.application_detail(
+        case, request_lang(), allowed_actions=allowed_actions_for(user, case), **preloaded
+    )
     response = Response(body, status=code, headers=headers or {})
     response["ETag"] = etag(case.version)
     return response
@@ -261,7 +264,7 @@ class ApplicationList(APIView):
                 {"limit": [_("Enter a whole number.")]}, code="invalid"
             ) from None
         total = qs.count()
-        lang = _lang()
+        lang = request_lang()
         rows = [
             s.application_summary(a, lang)
             for a in qs.order_by("-submitted_at", "-id")[offset : offset + limit]
@@ -365,23 +368,7 @@ class ApplicationAction(APIView):
 
 def _prelim_latest(case) -> dt.date | None:
     """The latest day for the preliminary refusal, from the case's computed deadlines."""
-    d = case.deadlines or {}
-    candidates = []
-    steps = d.get("steps") if isinstance(d, dict) else None
-    if isinstance(steps, dict):
-        candidates.append(steps.get("preliminary_refusal"))
-    elif isinstance(steps, list):
-        candidates += [x for x in steps if isinstance(x, dict) and x.get("step") == "preliminary_refusal"]
-    candidates.append(d.get("preliminary_refusal") if isinstance(d, dict) else None)
-    for c in candidates:
-        if isinstance(c, dict):
-            c = c.get("due") or c.get("date") or c.get("latest")
-        if isinstance(c, str):
-            try:
-                return dt.date.fromisoformat(c[:10])
-            except ValueError:
-                continue
-    return None
+    return _services().step_due(case, "preliminary_refusal")
 
 
 def queue_flags(case, today: dt.date, now: dt.datetime, within: int) -> dict:
@@ -446,7 +433,7 @@ class Queue(APIView):
         )
         now = timezone.now()
         today = timezone.localdate(now)
-        lang = _lang()
+        lang = request_lang()
         rows = []
         for case in qs[:500]:
             row = s.application_summary(case, lang)

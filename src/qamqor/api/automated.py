@@ -14,7 +14,6 @@ with its code (`unknown_service`, `not_in_force`, `not_fully_automated`).
 from __future__ import annotations
 
 from django.urls import path, reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,14 +21,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qamqor.api.applications import request_lang
 from qamqor.api.serializers import validate_iin_field
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
-
-
-def _lang() -> str:
-    lang = (translation.get_language() or "kk").split("-")[0]
-    return lang if lang in ("kk", "ru", "en") else "kk"
 
 
 class AutomatedRequestIn(serializers.Serializer):
@@ -122,7 +117,9 @@ class AutomatedRequests(APIView):
             idempotency_key=f"{user.pk}:automated:{raw_key}" if raw_key else None,
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-        return Response(_body(outcome, request, _lang()), status=status.HTTP_201_CREATED, headers=headers)
+        return Response(
+            _body(outcome, request, request_lang()), status=status.HTTP_201_CREATED, headers=headers
+        )
 
 
 class AutomatedResult(APIView):
@@ -136,7 +133,7 @@ class AutomatedResult(APIView):
         case = get_case_for(request.user, pk, purpose="automated result (personal cabinet)")
         if case.service_slug != slug:
             raise exceptions.NotFound()
-        return Response(cabinet_result(case, _lang()))
+        return Response(cabinet_result(case, request_lang()))
 
 
 urlpatterns = [

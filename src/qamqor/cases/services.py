@@ -143,6 +143,9 @@ def _notify_monitoring(event: CaseEvent, case: Application) -> None:
             "action": event.action,
             "channel": case.channel,
             "catalogue_version": case.catalogue_version,
+            # a stage reached after its statutory date (e.g. `003` §9's notice 3 WD before the
+            # term) is reported as such: timeliness is what the monitoring system watches
+            **({"late": True} if (event.payload or {}).get("late") is True else {}),
         },
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,9 +18,9 @@ from django.utils import timezone
 from qamqor.db.inserts import insert
 from qamqor.monitoring.adapters import DeliveryFailed, get_adapter
 from qamqor.monitoring.models import Reconciliation, StageOutbox, TechnicalProblemProtocol
+from qamqor.rules.calendar import ALMATY
 
 log = logging.getLogger("qamqor.monitoring")
-ALMATY = ZoneInfo("Asia/Almaty")
 
 
 def _conf(key: str):
@@ -73,10 +72,6 @@ def record_stage_change(
             service = service or getattr(case, "service_slug", "") or ""
             provider = provider or getattr(case, "provider_id", "") or ""
             details = details if details is not None else {"number": getattr(case, "number", "")}
-        # a stage reached after its statutory date (e.g. `003` §9's notice 3 WD before the term)
-        # is reported as such: timeliness is what the monitoring system watches
-        if (getattr(event, "payload", None) or {}).get("late") is True:
-            details = {**(details or {}), "late": True}
     if case_id is None or event_id is None or not stage:
         raise ValueError("record_stage_change needs a case id, an event id and a stage")
     moment = moment or timezone.now()
