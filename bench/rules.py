@@ -476,7 +476,7 @@ def main(argv=None) -> int:
     complete_checked = disagree_of = 0
     if of is not None:
         complete = ~np.logical_or.reduce(list(data["missing_mask"].values())) & ~data["convictions"]["absent"]
-        complete &= ~data["null"]["applicant.citizenship"] | True  # null citizenship is a value (ground 9)
+        # (a null citizenship is a value, not a missing fact: ground 9 reads it, so it stays compared)
         complete &= res.result.version >= 0
         complete &= res.result.unknown == 0
         of_mask = np.zeros(n, np.uint32)

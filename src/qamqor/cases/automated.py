@@ -202,9 +202,7 @@ def _set(d: dict, path: str, value) -> None:
 
 def _declared(facts, version) -> dict:
     """The declared facts, checked against the version's facts schema (400 with field errors)."""
-    import jsonschema
-
-    from qamqor.catalog.facts_schema import facts_schema
+    from qamqor.catalog.facts_schema import facts_validator
 
     if facts is None:
         return {}
@@ -216,9 +214,7 @@ def _declared(facts, version) -> dict:
             {f"facts.{k}": _("This fact is not declared by the recipient.") for k in reserved},
             code="reserved",
         )
-    validator = jsonschema.Draft202012Validator(
-        facts_schema(version), format_checker=jsonschema.FormatChecker()
-    )
+    validator = facts_validator(version)
     errors = {}
     for err in validator.iter_errors(dict(facts)):
         path = ".".join(["facts", *(str(p) for p in err.absolute_path)])

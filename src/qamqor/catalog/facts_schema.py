@@ -74,3 +74,19 @@ def facts_schema(version: ServiceVersion) -> dict[str, Any]:
             node = node["properties"].setdefault(part, {"type": "object", "properties": {}})
         node["properties"][parts[-1]] = leaf
     return root
+
+
+_VALIDATORS: dict[tuple[str, str, int], Any] = {}
+
+
+def facts_validator(version: ServiceVersion):
+    """A JSON Schema validator of the version's facts, built once per version and process."""
+    key = (version.slug, version.id, id(version))
+    found = _VALIDATORS.get(key)
+    if found is None:
+        import jsonschema
+
+        found = _VALIDATORS[key] = jsonschema.Draft202012Validator(
+            facts_schema(version), format_checker=jsonschema.FormatChecker()
+        )
+    return found

@@ -26,6 +26,7 @@ from qamqor.catalog.model import (
     Service,
     ServiceVersion,
 )
+from qamqor.rules.deadlines import STEP_ANCHORS
 from qamqor.rules.grounds import Due, Ground, Obligation
 from qamqor.rules.logic import Exception_, ExpressionError, compile_expr
 from qamqor.rules.types import (
@@ -60,22 +61,7 @@ REGISTRIES = {
     "digital_documents",
     "databank",
 }
-STEPS = {
-    "courier_to_provider",
-    "completeness_check",
-    "decision",
-    "child_interview",
-    "preliminary_refusal",
-    "hearing_objection",
-    "final_decision",
-    "result_to_state_corp",
-    "custody",
-    "resend_transferred_result",
-    "complaint_forwarding",
-    "complaint_review_provider",
-    "complaint_review_authority",
-    "relatives_certificate",
-}
+STEPS = frozenset(STEP_ANCHORS)  # the step codes the deadline engine knows how to count
 
 
 class CatalogError(ValueError):
@@ -112,7 +98,12 @@ class _Reader:
             raise self.fail("a rule without a citation", place)
         m = self.keys(m, place + ".citation", {"source", "clause"})
         source, clause = m["source"], m["clause"]
-        if not isinstance(source, str) or not source.strip() or not isinstance(clause, str | int) or not str(clause).strip():
+        if (
+            not isinstance(source, str)
+            or not source.strip()
+            or not isinstance(clause, str | int)
+            or not str(clause).strip()
+        ):
             raise self.fail("citation needs a non-empty source and clause", place)
         return Citation(source=source.strip(), clause=str(clause).strip())
 
@@ -211,7 +202,9 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         if m.get(key, "exact") not in ("exact", "estimated"):
             raise r.fail(f"{key} must be exact or estimated", place)
     lb = r.keys(m["legal_basis"], place + ".legal_basis", {"text", "citation"})
-    legal_basis = LegalBasis(r.text(lb["text"], place + ".legal_basis.text"), r.citation(lb["citation"], place + ".legal_basis"))
+    legal_basis = LegalBasis(
+        r.text(lb["text"], place + ".legal_basis.text"), r.citation(lb["citation"], place + ".legal_basis")
+    )
     start = r.date(m["in_force_from"], place + ".in_force_from")
     end = r.date(m["in_force_until"], place + ".in_force_until", nullable=True)
     if end is not None and end <= start:
@@ -239,7 +232,11 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         t = r.keys(m["term"], place + ".term", {"value", "unit", "citation"})
         if t["unit"] not in TERM_UNITS:
             raise r.fail(f"term unit must be one of {sorted(TERM_UNITS)}", place + ".term")
-        term = Term(value=r.integer(t["value"], place + ".term"), unit=t["unit"], citation=r.citation(t["citation"], place + ".term"))
+        term = Term(
+            value=r.integer(t["value"], place + ".term"),
+            unit=t["unit"],
+            citation=r.citation(t["citation"], place + ".term"),
+        )
     elif status == "complete":
         raise r.fail("a complete version needs a term", place)
 
@@ -253,12 +250,18 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     for i, res in enumerate(m.get("results") or ()):
         rp = f"{place}.results[{i}]"
         res = r.keys(res, rp, {"code", "text", "citation"})
-        results.append(Result(str(res["code"]), r.text(res["text"], rp + ".text"), r.citation(res["citation"], rp)))
+        results.append(
+            Result(str(res["code"]), r.text(res["text"], rp + ".text"), r.citation(res["citation"], rp))
+        )
 
     fee = None
     if m.get("fee") is not None:
         f = r.keys(m["fee"], place + ".fee", {"citation"}, {"free", "amount_mci"})
-        fee = Fee(free=f.get("free"), amount_mci=f.get("amount_mci"), citation=r.citation(f["citation"], place + ".fee"))
+        fee = Fee(
+            free=f.get("free"),
+            amount_mci=f.get("amount_mci"),
+            citation=r.citation(f["citation"], place + ".fee"),
+        )
 
     schedules = dict(m.get("schedules") or {})
     for ch in schedules:
@@ -270,7 +273,9 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     documents = []
     for i, d in enumerate(m.get("documents") or ()):
         dp = f"{place}.documents[{i}]"
-        d = r.keys(d, dp, {"code", "name", "channels", "citation"}, {"condition", "condition_text", "registry"})
+        d = r.keys(
+            d, dp, {"code", "name", "channels", "citation"}, {"condition", "condition_text", "registry"}
+        )
         if set(d["channels"]) - set(CHANNELS):
             raise r.fail("unknown channel in document", dp)
         if d.get("registry") is not None and d["registry"] not in REGISTRIES:
@@ -280,8 +285,12 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
                 code=str(d["code"]),
                 name=r.text(d["name"], dp + ".name"),
                 channels=tuple(d["channels"]),
-                condition=r.expr(d["condition"], dp + ".condition") if d.get("condition") is not None else None,
-                condition_text=r.text(d["condition_text"], dp + ".condition_text") if d.get("condition_text") else None,
+                condition=r.expr(d["condition"], dp + ".condition")
+                if d.get("condition") is not None
+                else None,
+                condition_text=r.text(d["condition_text"], dp + ".condition_text")
+                if d.get("condition_text")
+                else None,
                 registry=d.get("registry"),
                 citation=r.citation(d["citation"], dp),
             )
@@ -370,7 +379,9 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         results=tuple(results),
         fee=fee,
         schedules=schedules,
-        schedules_citation=r.citation(m["schedules_citation"], place + ".schedules") if m.get("schedules_citation") else None,
+        schedules_citation=r.citation(m["schedules_citation"], place + ".schedules")
+        if m.get("schedules_citation")
+        else None,
         documents=tuple(documents),
         grounds=tuple(grounds),
         obligations=tuple(obligations),
@@ -434,7 +445,9 @@ def load_parameters(path: Path) -> dict[str, DatedParameter]:
                 )
             )
         values.sort(key=lambda x: x.valid_from)
-        out[code] = DatedParameter(code=code, unit=str(spec["unit"]), name=r.text(spec["name"], code + ".name"), values=tuple(values))
+        out[code] = DatedParameter(
+            code=code, unit=str(spec["unit"]), name=r.text(spec["name"], code + ".name"), values=tuple(values)
+        )
     return out
 
 

@@ -241,11 +241,10 @@ def read_facts(source: str) -> dict:
 
 def check_facts(version, facts: dict) -> None:
     """Facts that fail the service's schema are refused before any rule runs."""
-    import jsonschema
 
-    from qamqor.catalog.facts_schema import facts_schema
+    from qamqor.catalog.facts_schema import facts_validator
 
-    validator = jsonschema.Draft202012Validator(facts_schema(version), format_checker=jsonschema.FormatChecker())
+    validator = facts_validator(version)
     errors = sorted(validator.iter_errors(facts), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]

@@ -32,7 +32,9 @@ class Ground:
     def __post_init__(self):
         object.__setattr__(self, "test", _as_bool(self.when))
         object.__setattr__(
-            self, "clear", GroundResult(self.item, self.code, "clear", self.citation, self.text, self.judgement)
+            self,
+            "clear",
+            GroundResult(self.item, self.code, "clear", self.citation, self.text, self.judgement),
         )
 
 
@@ -53,6 +55,10 @@ class Obligation:
     citation: Citation
     when: Compiled
     due: Due | None = None
+    test: Callable[[Context], bool | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "test", _as_bool(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +162,17 @@ def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> G
     missing = tuple(dict.fromkeys(ctx.missing[mark:])) if value is None else ()
     if status == "clear" and not trace:
         return ground.clear
-    return GroundResult(ground.item, ground.code, status, ground.citation, ground.text, ground.judgement, missing, exception, trace)
+    return GroundResult(
+        ground.item,
+        ground.code,
+        status,
+        ground.citation,
+        ground.text,
+        ground.judgement,
+        missing,
+        exception,
+        trace,
+    )
 
 
 def decide(
@@ -184,7 +200,7 @@ def decide(
     if not fired:
         for ob in obligations:
             octx = Context(facts=facts, on=on, params=params)
-            v = _as_bool(ob.when)(octx)
+            v = ob.test(octx)
             if v is True:
                 duties.append(ObligationResult(ob.code, ob.text, ob.citation, ob.due))
             elif v is None:

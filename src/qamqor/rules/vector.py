@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from qamqor.rules.logic import MISSING, _render, lookup
+from qamqor.rules.logic import MISSING, _render, as_date, lookup
 
 # decision codes
 GRANT, REFUSE, NEEDS_FACTS, NOT_IN_FORCE, INCOMPLETE_SOURCE = 0, 1, 2, 3, 4
@@ -77,13 +77,8 @@ def dates_to_int(days: Iterable[dt.date]) -> np.ndarray:
 
 def _parse_date(value: Any) -> int | None:
     """As `logic.as_date`: a date, or an ISO string; anything else is no date."""
-    if isinstance(value, dt.date):
-        return date_to_int(value)
-    if isinstance(value, str):
-        try:
-            return date_to_int(dt.date.fromisoformat(value))
-        except ValueError:
-            return None
+    d = as_date(value)
+    return None if d is None else date_to_int(d)
     return None
 
 
