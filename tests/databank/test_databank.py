@@ -83,6 +83,21 @@ def test_idempotent_request():
     assert a.pk == b.pk and CertificateRequest.objects.count() == 1
 
 
+def test_an_idempotency_key_belongs_to_its_recipient():
+    mine = services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT, idempotency_key="same")
+    # another recipient using the same key gets a request of their own, never the first one
+    theirs = services.request_guardianship_certificate(OTHER, CHILD, True, AT, idempotency_key="same")
+    assert theirs.pk != mine.pk and theirs.recipient_iin == OTHER and mine.recipient_iin == GUARDIAN
+    # the same recipient reusing the key for another child is an error, and nothing is written
+    from django.core.exceptions import ValidationError
+
+    other_child = make_iin(dt.date(2017, 2, 2), "female", 104)
+    with pytest.raises(ValidationError) as exc:
+        services.request_guardianship_certificate(GUARDIAN, other_child, True, AT, idempotency_key="same")
+    assert "idempotency_key" in exc.value.message_dict
+    assert CertificateRequest.objects.count() == 2
+
+
 def test_a_bad_iin_is_refused_as_input():
     from django.core.exceptions import ValidationError
 

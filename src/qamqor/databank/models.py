@@ -120,10 +120,16 @@ class CertificateRequest(models.Model):
         Placement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     number = models.CharField(max_length=40, unique=True)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # a retry key is the recipient's own: another recipient's key never replays this request
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_iin", "idempotency_key"], name="certificate_idempotency_per_recipient"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}: {self.decision}"

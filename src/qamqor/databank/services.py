@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qamqor.databank.models import (
     CertificateRequest,
@@ -288,6 +289,19 @@ def _recipient_iin(recipient) -> str:
     return _check_iin(iin, "recipient")
 
 
+def _replayed_request(recipient_iin: str, idempotency_key: str, child_iin: str) -> CertificateRequest | None:
+    """The recipient's earlier request under this key; the same key for another child is an error."""
+    existing = CertificateRequest.objects.filter(
+        recipient_iin=recipient_iin, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None and existing.child_iin != child_iin:
+        raise ValidationError(
+            {"idempotency_key": _("This idempotency key was already used for another request.")},
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
 def request_guardianship_certificate(
     recipient,
     child_iin: str,
@@ -300,12 +314,12 @@ def request_guardianship_certificate(
     from qamqor.catalog import evaluate_service
 
     at = at or timezone.now()
-    if idempotency_key:
-        existing = CertificateRequest.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     recipient_iin = _recipient_iin(recipient)
     child_iin = _check_iin(child_iin, "child_iin")
+    if idempotency_key:
+        existing = _replayed_request(recipient_iin, idempotency_key, child_iin)
+        if existing is not None:
+            return existing
     on = local(at).date()
     user = None if isinstance(recipient, str) else recipient
     with transaction.atomic():
@@ -364,7 +378,7 @@ def request_guardianship_certificate(
             )
         except IntegrityError:
             if idempotency_key:
-                return CertificateRequest.objects.get(idempotency_key=idempotency_key)
+                return _replayed_request(recipient_iin, idempotency_key, child_iin)
             raise
         certificate_decided.send(sender=CertificateRequest, request=req)
     return req
