@@ -100,3 +100,112 @@ def test_insert_of_a_row_that_breaks_a_constraint_raises_and_rolls_back_the_bloc
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(_outbox("dup"))
     assert StageOutbox.objects.filter(delivery_key="dup").count() == 1
+
+
+# --- pipelined(): one batch of writes on PostgreSQL, a plain block elsewhere ----------------------------
+
+
+def _inserts(queries) -> list[str]:
+    return [q["sql"] for q in queries if "INSERT" in q["sql"]]
+
+
+def test_pipelined_writes_go_as_one_statement_and_are_there_after_the_block():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from qamqor.db.inserts import pipelined
+
+    with CaptureQueriesContext(connection) as q, transaction.atomic(), pipelined():
+        rows = [insert(_outbox(f"p{i}")) for i in range(3)]
+        assert all(r.pk is not None and not r._state.adding for r in rows)
+    stored = {r.pk: r.delivery_key for r in StageOutbox.objects.filter(delivery_key__startswith="p")}
+    assert stored == {r.pk: r.delivery_key for r in rows}
+    if connection.vendor == "postgresql":
+        [sql] = _inserts(q)  # the three rows, one statement
+        assert sql.startswith("WITH q0 AS (INSERT") and sql.count("INSERT INTO") == 3
+    else:
+        assert len(_inserts(q)) == 3  # SQLite: as without the block
+
+
+def test_a_read_inside_the_block_sees_the_rows_held_so_far():
+    from django.db import transaction
+
+    from qamqor.db.inserts import pipelined
+
+    with transaction.atomic(), pipelined():
+        first = insert(_outbox("r1"))
+        assert StageOutbox.objects.filter(pk=first.pk).exists()  # sent before the read
+        second = insert(_outbox("r2"))
+    assert set(StageOutbox.objects.values_list("delivery_key", flat=True)) >= {"r1", "r2"}
+    assert second.pk != first.pk
+
+
+def test_a_held_row_that_breaks_a_constraint_raises_at_the_end_and_nothing_stays():
+    from django.db import IntegrityError, transaction
+
+    from qamqor.db.inserts import pipelined
+
+    insert(_outbox("dup2"))
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        insert(_outbox("fresh"))
+        insert(_outbox("dup2"))
+    assert not StageOutbox.objects.filter(delivery_key="fresh").exists()
+    assert StageOutbox.objects.filter(delivery_key="dup2").count() == 1
+    insert(_outbox("after"))  # the connection is usable again
+    assert StageOutbox.objects.filter(delivery_key="after").exists()
+
+
+def test_outside_an_atomic_block_pipelined_is_a_plain_block():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qamqor.db.inserts import pipelined
+
+    if connection.in_atomic_block:  # pytest-django runs these tests inside a transaction
+        pytest.skip("needs autocommit")
+    with CaptureQueriesContext(connection) as q, pipelined():
+        insert(_outbox("plain"))
+    assert len(_inserts(q)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_from_sequence_blocks_do_not_collide_across_connections():
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from qamqor.db.inserts import pipelined
+
+    if connection.vendor != "postgresql":
+        pytest.skip("key blocks are taken on PostgreSQL only")
+    keys: list[int] = []
+
+    def work(k: int):
+        try:
+            for i in range(20):
+                with transaction.atomic(), pipelined():
+                    keys.append(insert(_outbox(f"t{k}-{i}")).pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 60 and len(set(keys)) == 60
+    assert StageOutbox.objects.filter(delivery_key__startswith="t").count() == 60
+
+
+def test_the_combined_statement_numbers_the_parameters_and_keeps_percent_signs():
+    from qamqor.db.inserts import _combined
+
+    text, numbered = _combined(
+        ("INSERT INTO a (x, y) VALUES (%s, %s)", "INSERT INTO b (z) VALUES ('5%%', %s)")
+    )
+    assert text == "WITH q0 AS (INSERT INTO a (x, y) VALUES (%s, %s)) INSERT INTO b (z) VALUES ('5%%', %s)"
+    assert numbered == "WITH q0 AS (INSERT INTO a (x, y) VALUES ($1, $2)) INSERT INTO b (z) VALUES ('5%', $3)"
+    assert _combined(("INSERT INTO c (w) VALUES (%s)",)) == (
+        "INSERT INTO c (w) VALUES (%s)",
+        "INSERT INTO c (w) VALUES ($1)",
+    )

@@ -34,17 +34,38 @@ def _deliver_tasks():
 
 
 @pytest.mark.django_db
-def test_outbox_row_is_written_in_the_transaction_and_delivery_queued_after_commit(
+def test_outbox_row_and_its_delivery_task_are_written_in_the_stage_change_transaction(
     django_capture_on_commit_callbacks,
 ):
+    # the task queue is a table of the same database: the task row commits with the stage change
+    # (workers cannot see it before; a crash cannot fall between commit and enqueue)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             row = _record()
-            assert _deliver_tasks().count() == 0  # nothing queued before commit
-    assert len(callbacks) == 1
-    task = _deliver_tasks().get()
-    assert task.args_kwargs["args"] == [row.pk]
+            task = _deliver_tasks().get()  # in this transaction already
+    assert callbacks == []  # nothing left for after the commit
+    assert task.args_kwargs["args"] == [row.pk] and task.queue_name == "monitoring"
     assert row.delivery_key == "1:1" and row.status == StageOutbox.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_delivery_is_enqueued_after_commit_when_the_queue_is_not_in_the_database(
+    settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import task_backends
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}}
+    services._queue_shares_the_transaction.cache_clear()
+    try:
+        backend = task_backends["default"]
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                row = _record()
+                assert backend.results == []  # not sent before the commit
+        assert len(callbacks) == 1
+        assert [r.args for r in backend.results] == [[row.pk]]
+    finally:
+        services._queue_shares_the_transaction.cache_clear()
 
 
 @pytest.mark.django_db
@@ -121,9 +142,9 @@ def test_failures_back_off_then_open_a_technical_problem_protocol(
     protocol = TechnicalProblemProtocol.objects.get()
     assert protocol.status == "open" and protocol.citation == "003_4cf6e905af0d21d2.txt §12-1"
     assert protocol.outbox_id == row.pk and "unavailable" in protocol.error
-    # each failure re-queued the delivery for its retry time
-    retries = _deliver_tasks().filter(run_after__gt=T0).order_by("run_after")
-    assert retries.count() == 3
+    # each failure re-queued the delivery for its retry time (besides the first task, queued at once)
+    retries = _deliver_tasks().filter(run_after__gt=T0, run_after__lt=T0 + dt.timedelta(days=1))
+    assert retries.count() == 3 and _deliver_tasks().count() == 4
     assert services.deliver(row.pk, now=now).status == "delivered"
     assert SandboxStage.objects.count() == 1
     assert TechnicalProblemProtocol.objects.count() == 1  # one protocol for the stage, not one per failure
@@ -190,3 +211,27 @@ def test_daily_reconciliation_is_queued_once():
     assert services.ensure_daily_reconciliation(now) is False
     task = DBTaskResult.objects.get(task_path__endswith="reconcile_monitoring")
     assert task.args_kwargs["args"] == ["2026-03-01", True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_sees_the_delivery_task_only_once_the_stage_change_commits():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second connection to the test database needs PostgreSQL (SQLite's is in memory)")
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as worker:
+
+        def seen() -> int:
+            sql = "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s"
+            return worker.execute(sql, [deliver_stage.module_path]).fetchone()[0]
+
+        with transaction.atomic():
+            _record()
+            assert seen() == 0  # written, not committed: invisible to the workers
+        assert seen() == 1

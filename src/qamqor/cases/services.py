@@ -53,7 +53,7 @@ from qamqor.cases.transitions import (
     procedure_source_for,
     resolve_basis,
 )
-from qamqor.db.inserts import insert, insert_rows
+from qamqor.db.inserts import insert, insert_rows, pipelined
 from qamqor.rules.calendar import ALMATY, get_calendar
 from qamqor.rules.types import Citation
 
@@ -500,8 +500,10 @@ def submit(
     through = Application.children.through
     try:
         # a savepoint only where an IntegrityError is expected and handled (a concurrent retry
-        # with the same key); otherwise a failure rolls back the caller's transaction anyway
-        with transaction.atomic(savepoint=bool(idempotency_key)):
+        # with the same key); otherwise a failure rolls back the caller's transaction anyway. The
+        # writes go as one batch (`pipelined`: PostgreSQL's pipeline mode), which ends inside the
+        # savepoint, so a duplicate key is raised here.
+        with transaction.atomic(savepoint=bool(idempotency_key)), pipelined():
             insert(case)  # case.save(force_insert=True), its SQL compiled once (project.inserts)
             if children:  # as `case.children.set(children)`, without its read of the current set
                 insert_rows(

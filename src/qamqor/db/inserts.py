@@ -21,16 +21,29 @@ return columns from an INSERT.
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import connections, router, transaction
 from django.db.models import signals
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
-from django_tasks_db.backend import DatabaseBackend, normalize_json
+from django_tasks_db.backend import DatabaseBackend, normalize_json, task_enqueued
 
 _local = threading.local()
+
+try:
+    from django.db.backends.postgresql.base import CursorMixin as _PgCursorMixin
+    from psycopg import RawCursor as _PsycopgRawCursor
+
+    class _RawBindingCursor(_PgCursorMixin, _PsycopgRawCursor):
+        """Django's server-binding cursor with PostgreSQL's own `$n` placeholders."""
+
+except Exception:  # noqa: BLE001 - no psycopg 3 (ImportError, ImproperlyConfigured): a plain block
+    _RawBindingCursor = None
 
 
 def _plan(model, pk_set: bool, n: int, connection):
@@ -52,6 +65,8 @@ def _plan(model, pk_set: bool, n: int, connection):
         if not pk_set:  # as Model._save_table: the auto field is left to the database
             fields = [f for f in fields if f is not meta.auto_field]
         returning = list(meta.db_returning_fields)
+        if pk_set:  # the key is what was sent: nothing to read back for it
+            returning = [f for f in returning if f is not meta.pk]
         if not any(f.has_db_default() for f in fields):  # DEFAULT would be inlined: let save() do it
             query = InsertQuery(model)
             query.insert_values(fields, [model() for _ in range(n)])
@@ -88,14 +103,12 @@ def _run(model, objs: list, pk_set: bool, connection, using: str) -> bool:
             if hasattr(value, "resolve_expression"):
                 return False
             values.append(f.get_db_prep_save(value, connection))
-    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        if not returning:
-            rows = []
-        elif len(objs) == 1:
-            rows = [connection.ops.fetch_returned_insert_columns(cursor, None)]
-        else:
-            rows = connection.ops.fetch_returned_insert_rows(cursor)
+    batch = getattr(_local, "batch", None)
+    if not returning and batch is not None and batch.connection is connection:
+        batch.add(sql, values)  # sent with the others (`pipelined`)
+        rows = []
+    else:
+        rows = _execute(sql, values, returning, len(objs), connection, using)
     if converters and rows:
         rows = list(compiler.apply_converters(rows, converters))
     for obj, row in zip(objs, rows, strict=False):
@@ -105,6 +118,158 @@ def _run(model, objs: list, pk_set: bool, connection, using: str) -> bool:
         obj._state.adding = False
         obj._state.db = using
     return True
+
+
+def _execute(sql: str, values: list, returning: list, n: int, connection, using: str) -> list:
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if not returning:
+            return []
+        if n == 1:
+            return [connection.ops.fetch_returned_insert_columns(cursor, None)]
+        return connection.ops.fetch_returned_insert_rows(cursor)
+
+
+# --- pipelined writes (PostgreSQL) ---------------------------------------------------------------------
+# A submission's rows (application, child links, event, outbox row, delivery task) depend on each
+# other's keys only. Sent one by one, each INSERT waits for its RETURNING before the next is built,
+# and each costs the web server a cursor, a round through the driver and a send on the socket, and
+# PostgreSQL a statement of its own. Inside `pipelined()`:
+# - the keys come from the rows' sequences ahead of time, a block per sequence and thread
+#   (`_next_pk`, as PostgreSQL's own `CACHE 16` on a sequence), so nothing has to be read back;
+# - the INSERTs that then read nothing back are held (`_Batch`) and sent as ONE statement
+#   (`WITH q0 AS (INSERT …), q1 AS (INSERT …) INSERT …`: PostgreSQL runs every part), when the block
+#   ends or just before any other statement runs on the connection (Django's execute wrapper), so
+#   whatever the code inside reads or writes otherwise finds the held rows already there;
+# - PostgreSQL's pipeline mode (psycopg) sends BEGIN and that statement in one round trip.
+# Django's foreign keys on PostgreSQL are checked at commit (DEFERRABLE INITIALLY DEFERRED), so the
+# order inside the statement does not matter. An error of a held or queued statement is raised when
+# the block ends, as the same Django exception, and rolls back the enclosing atomic block.
+
+PK_BLOCK = 16  # keys taken from a sequence at once; unused ones are gaps, as after any rollback
+
+
+class _Batch:
+    """INSERTs held inside `pipelined()`, sent as one statement."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.statements: list[str] = []
+        self.params: list = []
+        self.sending = False
+
+    def add(self, sql: str, params: list) -> None:
+        self.statements.append(sql)
+        self.params.extend(params)
+
+    def flush(self) -> None:
+        if not self.statements:
+            return
+        text, numbered = _combined(tuple(self.statements))
+        params, self.statements, self.params = self.params, [], []
+        connection = self.connection
+        self.sending = True
+        try:
+            if connection.queries_logged:  # the query log (DEBUG, tests) composes `%s` with the values
+                with connection.cursor() as cursor:
+                    cursor.execute(text, params)
+            else:
+                # psycopg converts `%s` with a cache only for statements under 4 KB and 50 parameters,
+                # and a submission's is above both: this cursor takes PostgreSQL's `$n` as they are
+                connection.validate_thread_sharing()
+                with connection.make_cursor(_RawBindingCursor(connection.connection)) as cursor:
+                    cursor.execute(numbered, params)
+        finally:
+            self.sending = False
+
+    def before_other_statement(self, execute, sql, params, many, context):
+        """Django execute wrapper: the held rows go first, so any other statement sees them."""
+        if self.statements and not self.sending:
+            self.flush()
+        return execute(sql, params, many, context)
+
+
+def _combined(statements: tuple[str, ...]) -> tuple[str, str]:
+    """One statement running `statements` (INSERTs without RETURNING), with `%s` placeholders and
+    with `$n` ones; both built once per shape."""
+    cache = getattr(_local, "combined", None)
+    if cache is None:
+        cache = _local.combined = {}
+    both = cache.get(statements)
+    if both is None:
+        text = statements[0]
+        if len(statements) > 1:
+            parts = ", ".join(f"q{i} AS ({t})" for i, t in enumerate(statements[:-1]))
+            text = f"WITH {parts} {statements[-1]}"
+        numbers = itertools.count(1)
+        numbered = _PLACEHOLDER.sub(lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", text)
+        both = cache[statements] = (text, numbered)
+    return both
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")  # the ORM's SQL: `%s` for a parameter, `%%` for a percent sign
+
+
+@contextmanager
+def pipelined(using: str = "default"):
+    """Inside an atomic block on PostgreSQL, send the writes inside as one batch; elsewhere (SQLite,
+    autocommit, already inside one) a plain block."""
+    connection = connections[using]
+    if (
+        connection.vendor != "postgresql"
+        or not connection.in_atomic_block
+        or getattr(_local, "pipelined", None) is not None
+    ):
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "pipeline") or _RawBindingCursor is None:  # psycopg2: no pipeline mode
+        yield
+        return
+    batch = _Batch(connection) if connection.settings_dict["OPTIONS"].get("server_side_binding") else None
+    if batch is None:  # client-side binding (behind a pooler): the statements go one by one
+        with connection.wrap_database_errors, raw.pipeline():
+            _local.pipelined = connection
+            try:
+                yield
+            finally:
+                _local.pipelined = None
+        return
+    with (
+        connection.wrap_database_errors,
+        raw.pipeline(),
+        connection.execute_wrapper(batch.before_other_statement),
+    ):
+        _local.pipelined, _local.batch = connection, batch
+        try:
+            yield
+            batch.flush()
+        finally:
+            _local.pipelined = _local.batch = None
+
+
+def _next_pk(model, connection) -> int | None:
+    """A key for a new row of `model` from its sequence, inside `pipelined()`; None elsewhere."""
+    if getattr(_local, "pipelined", None) is not connection:
+        return None
+    auto = model._meta.auto_field
+    if auto is None or model._meta.pk is not auto:
+        return None
+    pools = getattr(_local, "pks", None)
+    if pools is None or _local.pks_connection is not connection:
+        pools = _local.pks = {}
+        _local.pks_connection = connection
+    table = model._meta.db_table
+    pool = pools.get(table)
+    if not pool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), auto.column, PK_BLOCK],
+            )
+            pool = pools[table] = [row[0] for row in cursor.fetchall()][::-1]
+    return pool.pop()
 
 
 def insert(obj, using: str = "default"):
@@ -121,6 +286,8 @@ def insert(obj, using: str = "default"):
         signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     if obj.pk is None:  # as Model._save_table: a default primary key is set before the insert
         obj.pk = meta.pk.get_pk_value_on_save(obj)
+    if obj.pk is None:
+        obj.pk = _next_pk(model, connection)
     if not _run(model, [obj], obj.pk is not None, connection, using):
         with transaction.mark_for_rollback_on_error(using):  # the ORM's insert, as save_base runs it
             obj._save_table(raw=False, cls=model, force_insert=True, using=using)
@@ -142,10 +309,16 @@ def insert_rows(objs, using: str = "default") -> list:
     model = type(objs[0])
     connection = connections[using]
     simple = all(type(o) is model and o.pk is None for o in objs) and not model._meta.pk.has_default()
+    pk_set = False
     if simple:
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    if not (simple and _run(model, objs, False, connection, using)):
+        keys = [_next_pk(model, connection) for _ in objs]
+        if None not in keys:
+            for obj, key in zip(objs, keys, strict=True):
+                obj.pk = key
+            pk_set = True
+    if not (simple and _run(model, objs, pk_set, connection, using)):
         model._default_manager.db_manager(using).bulk_create(objs)
     return objs
 
@@ -153,6 +326,14 @@ def insert_rows(objs, using: str = "default") -> list:
 class TaskBackend(DatabaseBackend):
     """django-tasks-db's backend (settings.TASKS), its task row written by `insert`: the same fields
     as `DatabaseBackend._task_to_db_task` gives `DBTaskResult.objects.create`, the same row."""
+
+    def enqueue(self, task, args, kwargs):
+        # as DatabaseBackend.enqueue, with the result built once (its property imports the task and
+        # copies it on every read: ~2 % of a submission, read twice there)
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result
 
     def _task_to_db_task(self, task, args, kwargs):
         from django_tasks_db.models import DBTaskResult

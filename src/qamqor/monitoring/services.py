@@ -8,6 +8,7 @@ the ICT officer draws up a technical-problem protocol signed by the provider.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -87,8 +88,30 @@ def record_stage_change(
             payload=details or {},
         )
     )  # StageOutbox.objects.create(...), its SQL compiled once (qamqor.db.inserts)
-    transaction.on_commit(lambda: enqueue_delivery(row.pk))
+    if _queue_shares_the_transaction():
+        # the task row is written in this transaction: the workers see it when (and only if) the
+        # stage change commits, and no crash can fall between the commit and the enqueue
+        enqueue_delivery(row.pk)
+    else:
+        transaction.on_commit(lambda: enqueue_delivery(row.pk))
     return row
+
+
+@functools.cache
+def _queue_shares_the_transaction() -> bool:
+    """Whether the delivery task is a row of the database the outbox row is in (django-tasks-db's
+    backend on the same database): then enqueuing inside the transaction is enqueuing at commit."""
+    from django.db import router
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from qamqor.monitoring.tasks import deliver_stage
+
+    backend = task_backends[deliver_stage.backend]
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == router.db_for_write(
+        StageOutbox
+    )
 
 
 def enqueue_delivery(outbox_id: int, run_after: dt.datetime | None = None):

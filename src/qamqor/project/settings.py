@@ -87,9 +87,13 @@ if _url:
     # pooler in transaction mode (pgbouncer < 1.21), set QAMQOR_PG_PREPARED=0.
     # Durability is PostgreSQL's default: `synchronous_commit` is not touched, so a 201 means the
     # application, its event and its outbox row are on disk.
+    # The health check of PostgreSQL connections looks at the socket instead of sending `SELECT 1`
+    # (qamqor.db.postgresql: no round trip per request).
     DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=600, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "qamqor.db.postgresql"
     if (
-        DATABASES["default"]["ENGINE"].endswith("postgresql")
+        DATABASES["default"]["ENGINE"] == "qamqor.db.postgresql"
         and os.environ.get("QAMQOR_PG_PREPARED", "1") == "1"
     ):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -172,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "qamqor.api.renderers.JSONRenderer",  # DRF's, encoding with orjson (same text)
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "qamqor.api.errors.exception_handler",
