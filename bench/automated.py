@@ -2,7 +2,7 @@
 
 A scratch PostgreSQL database on the loopback server (created here, dropped afterwards), a small
 sandbox population whose guardianships are loaded into the data bank, the real web server
-(gunicorn, as `qamqor serve` runs it). Then for each concurrency: `POST
+(granian, as `qamqor serve` runs it). Then for each concurrency: `POST
 /api/v1/services/guardianship-certificate/requests` (grants and refusals mixed), and in the same run
 the trivial authenticated endpoint `GET /api/v1/me/` of the same server; p50/p99 of both and the
 ratio of the p50s.
@@ -179,10 +179,10 @@ def main() -> int:
                 ).stdout
             )
             port = free_port()
-            from qamqor.cli.server_commands import gunicorn_command
+            from qamqor.cli.server_commands import web_command
 
             server = subprocess.Popen(  # the command line `qamqor serve` runs (access log included)
-                gunicorn_command("127.0.0.1", port, workers=args.web_workers, threads=args.threads),
+                web_command("127.0.0.1", port, workers=args.web_workers, threads=args.threads),
                 env=env,
                 stdout=subprocess.DEVNULL,
             )
@@ -209,7 +209,7 @@ def main() -> int:
             run_phase(port, max(levels), 1.5, cert)
             run_phase(port, max(levels), 0.5, trivial)
             print(
-                f"PostgreSQL, gunicorn {args.web_workers} workers × {args.threads} threads (gthread, keep-alive), {args.seconds:.0f} s "
+                f"PostgreSQL, granian {args.web_workers} workers × {args.threads} threads (keep-alive), {args.seconds:.0f} s "
                 f"per phase, {len(items)} recipients ({sum(i['grant'] for i in items)} guardians)"
             )
             print(

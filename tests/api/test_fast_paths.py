@@ -244,11 +244,34 @@ def test_existing_people_are_not_changed_by_a_submission(world, client_for):
     assert Person.objects.get(iin=world.marat.iin).last_name == person(world.marat)["last_name"]
 
 
-def test_gunicorn_command_is_sized_for_the_machine():
-    from qamqor.cli.server_commands import gunicorn_command
+def test_web_command_is_sized_for_the_machine():
+    from qamqor.cli.server_commands import web_command
 
-    cmd = gunicorn_command("127.0.0.1", 8000, workers=2, threads=4, access_log=False)
-    assert cmd[cmd.index("--worker-class") + 1] == "gthread"
-    assert cmd[cmd.index("--threads") + 1] == "4" and cmd[cmd.index("--workers") + 1] == "2"
-    assert int(cmd[cmd.index("--keep-alive") + 1]) >= 2 and "--access-logfile" not in cmd
-    assert "[::1]:8000" in gunicorn_command("::1", 8000)
+    cmd = web_command("127.0.0.1", 8000, workers=2, threads=4, access_log=False)
+    assert cmd[cmd.index("--interface") + 1] == "wsgi" and cmd[-1] == "qamqor.project.wsgi:served"
+    assert cmd[cmd.index("--blocking-threads") + 1] == "4" and cmd[cmd.index("--workers") + 1] == "2"
+    assert "--access-log" not in cmd and "--access-log" in web_command("127.0.0.1", 8000)
+    v6 = web_command("::1", 8000)
+    assert v6[v6.index("--host") + 1] == "::1" and v6[v6.index("--port") + 1] == "8000"
+
+
+def test_a_request_does_not_see_the_server_environment():
+    from qamqor.project import wsgi
+
+    keys = wsgi.server_environment_keys(
+        {"DATABASE_URL": "postgres://u:secret@h/db", "HTTP_PROXY": "x", "PATH": "/bin", "SERVER_NAME": "s"}
+    )
+    assert keys == {"DATABASE_URL", "HTTP_PROXY", "PATH"}  # a request key the server also has stays
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    environ = {**dict.fromkeys(wsgi._SERVER_ENV, "from the server"), "PATH_INFO": "/", "HTTP_HOST": "h"}
+    real, wsgi.application = wsgi.application, app
+    try:
+        wsgi.served(environ, None)
+    finally:
+        wsgi.application = real
+    assert not set(seen) & wsgi._SERVER_ENV and seen["PATH_INFO"] == "/" and seen["HTTP_HOST"] == "h"

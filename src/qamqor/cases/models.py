@@ -58,8 +58,8 @@ class Outcome(models.TextChoices):
 class Application(models.Model):
     """One application for one service: the case."""
 
-    number = models.CharField(max_length=40, unique=True)
-    service_slug = models.CharField(max_length=80, db_index=True)
+    number = models.CharField(max_length=40)  # unique: Meta.constraints
+    service_slug = models.CharField(max_length=80)
     catalogue_version = models.CharField(
         max_length=80, help_text="id of the catalogue version in force on submission"
     )
@@ -67,7 +67,7 @@ class Application(models.Model):
         max_length=40, blank=True, help_text="procedure text followed (transitions)"
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SUBMITTED)
     version = models.PositiveIntegerField(
         default=1, help_text="bumped by every move (optimistic concurrency)"
     )
@@ -84,7 +84,7 @@ class Application(models.Model):
     consent = models.BooleanField(default=False, help_text="consent to the use of legally protected data")
     consent_at = models.DateTimeField(null=True, blank=True)
     facts = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # unique: Meta.constraints
     # deadlines (recomputed by services.recompute_deadlines)
     registered_on = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -103,11 +103,20 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        # Unique keys and indexes declared here rather than on the fields: on PostgreSQL a field's
+        # `unique`/`db_index` also builds a second `varchar_pattern_ops` index for LIKE searches,
+        # which nothing here runs and every submission would pay for (decision 0010).
         constraints = [
             models.CheckConstraint(
                 name="state_corp_channel_has_office",
                 condition=~models.Q(channel="state_corp") | models.Q(office__isnull=False),
             ),
+            models.UniqueConstraint(fields=["number"], name="application_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="application_idempotency_key_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["service_slug"], name="application_service"),
+            models.Index(fields=["status"], name="application_status"),
         ]
 
     def __str__(self) -> str:
@@ -176,7 +185,10 @@ class Decision(models.Model):
 class CaseEvent(AppendOnlyModel):
     """One move of a case. Append-only: never updated, never deleted."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    # no index of its own: `one_event_per_version` (application, seq) serves every lookup by case
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField(help_text="the application's version after this move")
     action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=32, choices=Status.choices, blank=True)
@@ -190,11 +202,14 @@ class CaseEvent(AppendOnlyModel):
     legal_basis_source = models.CharField(max_length=200, blank=True)
     legal_basis_clause = models.CharField(max_length=120, blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # unique: Meta.constraints
 
     class Meta:
         ordering = ["application_id", "seq"]
-        constraints = [models.UniqueConstraint(fields=["application", "seq"], name="one_event_per_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "seq"], name="one_event_per_version"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="event_idempotency_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id}#{self.seq} {self.from_status or '-'} → {self.to_status}"

@@ -163,15 +163,15 @@ def _child_env() -> dict:
     return env
 
 
-# The web server for the 2-core machine it is sized on (issues 4 and 5, bench/README.md): one process
-# per core, each with a few threads so that one request's database round trips overlap another's
-# Python work (the GIL is released while waiting); gthread workers keep HTTP connections alive, so a
-# client's next request does not pay for a new connection.
+# The web server for the 2-core machine it is sized on (issues 4 and 5, bench/README.md): granian
+# (HTTP in Rust, the application on Python threads), one process per core, each with a few threads
+# so that one request's database round trips overlap another's Python work (the GIL is released
+# while waiting); HTTP/1.1 connections are kept alive, so a client's next request does not pay for a
+# new connection. Why granian and not gunicorn: docs/decisions/0011-web-server.md, `bench/servers.py`.
 WEB_THREADS = 4
-WEB_KEEPALIVE_SECONDS = 5
 
 
-def gunicorn_command(
+def web_command(
     host: str,
     port: int,
     *,
@@ -183,25 +183,30 @@ def gunicorn_command(
     cmd = [
         sys.executable,
         "-m",
-        "gunicorn",
-        "qamqor.project.wsgi:application",
-        "--bind",
-        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
         "--workers",
         str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
+        "--blocking-threads",
         str(threads),
-        "--keep-alive",
-        str(WEB_KEEPALIVE_SECONDS),
+        # an idle thread is kept (with its database connection) for the longest granian allows
+        "--blocking-threads-idle-timeout",
+        "600",
         "--backlog",
         "512",
+        "--no-ws",
+        "--respawn-failed-workers",
         "--log-level",
         "warning",
     ]
     if access_log:
-        cmd += ["--access-logfile", "-"]
+        cmd.append("--access-log")
+    cmd.append("qamqor.project.wsgi:served")
     return cmd
 
 
@@ -333,7 +338,7 @@ def cmd_serve(args) -> int:
 
     env = _child_env()
     procs: list[subprocess.Popen] = []
-    web = gunicorn_command(args.host, args.port, workers=args.web_workers, threads=args.web_threads)
+    web = web_command(args.host, args.port, workers=args.web_workers, threads=args.web_threads)
     procs.append(subprocess.Popen(web, env=env))
     if not args.no_worker:
         procs.append(subprocess.Popen(worker_command(), env=env))

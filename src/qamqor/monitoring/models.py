@@ -18,8 +18,8 @@ class StageOutbox(models.Model):
         PENDING = "pending", "pending"
         DELIVERED = "delivered", "delivered"
 
-    delivery_key = models.CharField(max_length=100, unique=True)
-    case_ref = models.CharField(max_length=64, db_index=True)
+    delivery_key = models.CharField(max_length=100)  # unique: Meta.constraints
+    case_ref = models.CharField(max_length=64)
     event_ref = models.CharField(max_length=64)
     service = models.CharField(max_length=64, blank=True, default="")
     provider_ref = models.CharField(max_length=64, blank=True, default="")
@@ -35,7 +35,12 @@ class StageOutbox(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "moment"], name="mon_outbox_status_moment")]
+        # declared here, not on the fields: no LIKE (`varchar_pattern_ops`) twins on PostgreSQL
+        constraints = [models.UniqueConstraint(fields=["delivery_key"], name="outbox_delivery_key_unique")]
+        indexes = [
+            models.Index(fields=["status", "moment"], name="mon_outbox_status_moment"),
+            models.Index(fields=["case_ref"], name="mon_outbox_case"),
+        ]
 
     def as_record(self) -> dict:
         """What the adapter sends."""
