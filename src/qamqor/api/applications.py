@@ -6,6 +6,7 @@ authentication, input validation, the version check (ETag / If-Match) and the er
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -117,6 +118,10 @@ class _People:
         self.found = {p.iin: p for p in _PEOPLE.all(*dict.fromkeys(d["iin"] for d in self.items))}
         return self
 
+    def new_ones(self) -> bool:
+        """Whether `complete()` has people to insert."""
+        return any(d["iin"] not in self.found for d in self.items)
+
     def complete(self) -> list:
         from qamqor.cases.models import Person
         from qamqor.rules.iin import validate_iin
@@ -208,7 +213,11 @@ class ApplicationList(APIView):
         if provider is None:
             raise exceptions.ValidationError({"provider": [_("This field is required.")]}, code="required")
         people = _People([data["applicant"], *data["children"]]).read()
-        with transaction.atomic():
+        portal = data["channel"] == "portal"
+        # one transaction for the new people, the application and the portal's acceptance; when
+        # there is nothing else to write, `submit` opens its own, around its inserts only (on
+        # SQLite the write lock is then held for the inserts, not for the checks before them)
+        with transaction.atomic() if portal or people.new_ones() else contextlib.nullcontext():
             applicant, *children = people.complete()
             submitted = _services().submit(
                 service_slug=data["service"],
@@ -224,7 +233,7 @@ class ApplicationList(APIView):
                 idempotency_key=key,
             )
             case = submitted.case
-            portal = case.channel == "portal" and case.status == "submitted" and not submitted.replayed
+            portal = portal and case.status == "submitted" and not submitted.replayed
             if portal:
                 # the portal accepts at once: "request accepted" with the result date (system move)
                 _services().register_on_portal(case)
