@@ -165,7 +165,6 @@ def _best_us(run, render: bool, n: int, repeat: int = 3) -> float:
 
 def _catalogue_cases(moments: list[dt.datetime]) -> list[tuple]:
     from qamqor.catalog import load_catalog
-    from qamqor.rules.schedules import DEFAULT_SCHEDULE, get_schedule
 
     combos = []
     for service in load_catalog().services.values():
@@ -173,7 +172,7 @@ def _catalogue_cases(moments: list[dt.datetime]) -> list[tuple]:
             if v.term is None:
                 continue
             for ch in v.channel_codes:
-                sch = get_schedule((v.schedules or {}).get(ch) or DEFAULT_SCHEDULE[ch])
+                sch = v.schedule_for(ch)
                 combos.append((v, ch, sch, v.schedules_citation if ch == "portal" else None))
     return [(*combos[i % len(combos)], m) for i, m in enumerate(moments)]
 

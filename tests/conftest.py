@@ -58,6 +58,24 @@ def run_on_commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
+@pytest.fixture
+def install_catalog():
+    """`install_catalog(cat)`: `cat` is the process's active catalogue (`qamqor.catalog.use_catalog`;
+    None: the shipped one) until the test ends, then the one before is put back."""
+    from qamqor.catalog import use_catalog
+
+    replaced = []
+
+    def install(catalog):
+        previous = use_catalog(catalog)
+        if not replaced:
+            replaced.append(previous)
+
+    yield install
+    if replaced:
+        use_catalog(replaced[0])
+
+
 # --- a small world of providers, offices and users (through the domain's models) -----------------
 
 DEMO_PASSWORD = "pw-for-tests"

@@ -275,3 +275,17 @@ def test_a_request_does_not_see_the_server_environment():
     finally:
         wsgi.application = real
     assert not set(seen) & wsgi._SERVER_ENV and seen["PATH_INFO"] == "/" and seen["HTTP_HOST"] == "h"
+
+
+@pytest.mark.django_db
+def test_status_label_is_what_get_status_display_gives_in_every_language():
+    from django.utils import translation
+
+    from qamqor.api.serializers import status_label
+    from qamqor.cases.models import Application, Status
+
+    for lang in ("kk", "ru", "en"):
+        with translation.override(lang):
+            for value in Status.values:
+                assert status_label(value) == str(Application(status=value).get_status_display())
+    assert status_label("no-such-status") == "no-such-status"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from .test_lives import MEETING_FACTS, act, person, submit
+from helpers import MEETING_FACTS, MON
+from qamqor.rules.calendar import ALMATY
+
+from .test_lives import act, person, submit
 
 pytestmark = pytest.mark.django_db
-ALMATY = ZoneInfo("Asia/Almaty")
-MON = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ALMATY)
 
 
 @pytest.mark.parametrize(

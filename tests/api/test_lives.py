@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from helpers import MEETING_FACTS, MON
 from qamqor.rules.iin import make_iin
-
-ALMATY = ZoneInfo("Asia/Almaty")
-MON = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ALMATY)  # Monday, a working day
 
 pytestmark = pytest.mark.django_db
 
 CHILD = {"iin": make_iin(dt.date(2016, 2, 17), "male", 31), "last_name": "Жұмабаев", "first_name": "Алихан"}
-MEETING_FACTS = {"consent_personal_data": True}
 GUARDIAN_FACTS = {
     "applicant": {
         "birth_date": "1985-06-15",

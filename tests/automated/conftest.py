@@ -5,20 +5,14 @@ the kind the standard names (`001` annex 2 row 1) and recipients picked from the
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
+from helpers import at
 from qamqor.registries.sandbox import failures, generate, use_population
 
-ALMATY = ZoneInfo("Asia/Almaty")
 SLUG = "patronage-placement"
-
-
-def at(y, m, d, hh=10, mm=0) -> dt.datetime:
-    return dt.datetime(y, m, d, hh, mm, tzinfo=ALMATY)
-
 
 # A working day in 2023 before the repeal of the patronage standard (estimated 11.07.2023).
 BEFORE_REPEAL = at(2023, 3, 15, 11)
@@ -40,10 +34,8 @@ def pop(sandbox_pop):
 
 
 @pytest.fixture(autouse=True)
-def _shipped_catalogue(monkeypatch):
-    from qamqor.cases import services
-
-    monkeypatch.setattr(services, "CATALOG", None)
+def _shipped_catalogue(install_catalog):
+    install_catalog(None)
 
 
 def _clean_adults(pop, on: dt.date, *, male: bool) -> np.ndarray:

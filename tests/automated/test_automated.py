@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from helpers import at
 from qamqor.cases import automated
 from qamqor.cases import services as sv
 from qamqor.cases.exceptions import IllegalTransition, ServiceNotAvailable
@@ -17,7 +18,7 @@ from qamqor.databank.models import Obligation, Placement
 from qamqor.registries.models import Consent, Outcome, RegistryQuery
 from qamqor.registries.sandbox import failures
 
-from .conftest import AFTER_REPEAL, BEFORE_REPEAL, RELATIVE_FACTS, SLUG, at
+from .conftest import AFTER_REPEAL, BEFORE_REPEAL, RELATIVE_FACTS, SLUG
 
 AUTOMATED_STEPS = [
     "submit",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,11 +12,6 @@ from qamqor.catalog.loader import load_catalog_from
 from qamqor.rules.iin import make_iin
 
 FIXTURE = Path(__file__).parent / "fixture"
-ALMATY = ZoneInfo("Asia/Almaty")
-
-
-def at(y, m, d, hh=10, mm=0) -> dt.datetime:
-    return dt.datetime(y, m, d, hh, mm, tzinfo=ALMATY)
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +20,9 @@ def case_catalog():
 
 
 @pytest.fixture(autouse=True)
-def _use_case_catalog(case_catalog, monkeypatch):
-    from qamqor.cases import services
-
-    monkeypatch.setattr(services, "CATALOG", case_catalog)
+def _use_case_catalog(case_catalog, install_catalog):
+    """Every layer a case reaches decides with the fixture catalogue, the data bank included."""
+    install_catalog(case_catalog)
 
 
 @pytest.fixture
@@ -105,6 +98,3 @@ def world(db):
     w.recipient = mk("parent", role=Role.RECIPIENT, iin=parent_iin)
     w.other_recipient = mk("other", role=Role.RECIPIENT, iin=other_iin)
     return w
-
-
-GOOD_FACTS = {"consent_personal_data": True}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import MEETING_FACTS, at
 from qamqor.audit.models import PersonalDataAccess
 from qamqor.cases import services as sv
 from qamqor.cases.access import cases_visible_to, get_case_for
 from qamqor.cases.exceptions import AccessDenied
-
-from .conftest import GOOD_FACTS, at
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def two_cases(world):
         provider=w.dept,
         actor=w.recipient,
         at=at(2026, 2, 2, 10),
-        facts=GOOD_FACTS,
+        facts=MEETING_FACTS,
         consent=True,
     )
     theirs = sv.submit_application(
@@ -36,7 +35,7 @@ def two_cases(world):
         office=w.other_office,
         actor=w.other_operator,
         at=at(2026, 2, 2, 11),
-        facts=GOOD_FACTS,
+        facts=MEETING_FACTS,
         consent=True,
     )
     return mine, theirs

@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from helpers import MEETING_FACTS, at, submit_meeting, to_review_at_state_corp
 from qamqor.cases import services as sv
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import Application, Decision
 from qamqor.cases.transitions import Status
-
-from .conftest import GOOD_FACTS, at
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +23,8 @@ def statuses(case):
 
 
 def meeting(w, channel, when, **kw):
-    actor = w.officer if channel == "provider" else w.operator
-    return sv.submit_application(
-        service_slug="parent-meeting-permission",
-        channel=channel,
-        applicant=w.parent,
-        children=[w.child],
-        provider=w.dept,
-        office=w.office if channel == "state_corp" else None,
-        actor=actor,
-        at=when,
-        facts=GOOD_FACTS,
-        consent=True,
-        **kw,
-    )
+    """The meeting permission for `w.child`."""
+    return submit_meeting(w, channel, when, children=[w.child], **kw)
 
 
 def test_meeting_permission_at_the_provider_granted(world):
@@ -98,18 +85,10 @@ def test_meeting_permission_at_the_state_corp_refused_to_accept_with_receipt(wor
     assert case2.status == Status.SUBMITTED and case2.version == 1
 
 
-def _to_review_at_state_corp(w, case):
-    sv.accept_at_front_office(case, actor=w.operator, at=at(2026, 2, 2, 10, 5))
-    sv.send_by_courier(case, actor=w.operator, at=at(2026, 2, 2, 16))
-    sv.receive_at_provider(case, actor=w.officer, at=at(2026, 2, 3, 9, 30))
-    sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 10))
-    sv.start_review(case, actor=w.officer, at=at(2026, 2, 3, 10, 30))
-
-
 def test_meeting_permission_at_the_state_corp_preliminary_refusal_hearing_motivated_refusal(world):
     w = world
     case = meeting(w, "state_corp", at(2026, 2, 2, 10))
-    _to_review_at_state_corp(w, case)
+    to_review_at_state_corp(w, case)
     assert sv.step_due(case, "preliminary_refusal") == dt.date(2026, 2, 4)  # 3 WD before 09.02
     with pytest.raises(ValidationError):  # a judgement ground needs a written reason
         sv.decide(
@@ -173,7 +152,7 @@ def test_late_preliminary_refusal_is_recorded_as_a_breach_not_blocked(world):
     breach, recorded on the event; the grounds still require the refusal, so it goes ahead."""
     w = world
     case = meeting(w, "state_corp", at(2026, 2, 2, 10))
-    _to_review_at_state_corp(w, case)
+    to_review_at_state_corp(w, case)
     latest = sv.step_due(case, "preliminary_refusal")
     sv.decide(
         case,
@@ -199,7 +178,7 @@ def test_late_preliminary_refusal_is_recorded_as_a_breach_not_blocked(world):
 def test_objection_term_lapses_only_after_two_working_days(world):
     w = world
     case = meeting(w, "state_corp", at(2026, 2, 2, 10))
-    _to_review_at_state_corp(w, case)
+    to_review_at_state_corp(w, case)
     sv.decide(
         case,
         actor=w.officer,
@@ -227,7 +206,7 @@ def test_camp_referral_through_the_portal_after_hours(world):
         provider=w.dept,
         actor=w.recipient,
         at=at(2026, 2, 6, 20),
-        facts=GOOD_FACTS,
+        facts=MEETING_FACTS,
         consent=True,
         documents=[{"code": "birth_certificate", "source": "registry", "registry": "civil_registry"}],
     )
@@ -264,7 +243,7 @@ def test_guardianship_through_the_state_corp_custody_and_transfer_after_a_month(
         consent=True,
     )
     assert case.due_date == dt.date(2026, 2, 27)  # 19 WD (001 annex 1 row 3)
-    _to_review_at_state_corp(w, case)
+    to_review_at_state_corp(w, case)
     sv.decide(case, actor=w.officer, at=at(2026, 2, 20))
     sv.issue_result(case, actor=w.officer, at=at(2026, 2, 20, 12))
     sv.hold_at_state_corp(case, actor=w.operator, at=at(2026, 2, 24, 10))

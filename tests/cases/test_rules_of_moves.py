@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from unittest import mock
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from helpers import at, submit_meeting
 from qamqor.audit.models import AppendOnlyError, PersonalDataAccess
 from qamqor.cases import services as sv
 from qamqor.cases.exceptions import ConcurrentUpdate, IllegalTransition, RoleNotAllowed, ServiceNotAvailable
 from qamqor.cases.models import Application, CaseEvent
 from qamqor.cases.transitions import TABLE, Status, basis_for
 
-from .conftest import GOOD_FACTS, at
-
 pytestmark = pytest.mark.django_db
-
-
-def submit(w, **kw):
-    args = dict(
-        service_slug="parent-meeting-permission",
-        channel="provider",
-        applicant=w.parent,
-        provider=w.dept,
-        actor=w.officer,
-        at=at(2026, 2, 2, 10),
-        facts=GOOD_FACTS,
-        consent=True,
-    )
-    args.update(kw)
-    return sv.submit_application(**args)
 
 
 def snapshot(case):
@@ -38,7 +27,7 @@ def snapshot(case):
 
 def test_illegal_moves_are_refused_and_change_nothing(world):
     w = world
-    case = submit(w)
+    case = submit_meeting(w)
     before = snapshot(case)
     with pytest.raises(IllegalTransition) as exc, translation.override("en"):
         sv.grant(case, actor=w.officer, at=at(2026, 2, 2, 11))  # straight from submitted
@@ -62,17 +51,17 @@ def test_illegal_moves_are_refused_and_change_nothing(world):
 
 def test_operator_of_another_office_may_not_act(world):
     w = world
-    case = submit(w, channel="state_corp", office=w.office, actor=w.operator)
+    case = submit_meeting(w, channel="state_corp", office=w.office, actor=w.operator)
     with pytest.raises(RoleNotAllowed) as exc:
         sv.accept_at_front_office(case, actor=w.other_operator, at=at(2026, 2, 2, 10, 5))
     assert exc.value.code == "other_office"
     with pytest.raises(RoleNotAllowed):
-        submit(w, channel="state_corp", office=w.office, actor=w.other_operator)
+        submit_meeting(w, channel="state_corp", office=w.office, actor=w.other_operator)
 
 
 def test_events_and_access_log_are_append_only(world):
     w = world
-    case = submit(w)
+    case = submit_meeting(w)
     ev = case.events.get()
     ev.payload = {"tampered": True}
     with pytest.raises(AppendOnlyError):
@@ -96,7 +85,7 @@ def test_events_and_access_log_are_append_only(world):
 
 def test_concurrent_decisions_the_loser_gets_a_conflict_and_nothing_changes(world):
     w = world
-    case = submit(w)
+    case = submit_meeting(w)
     sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
     sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 9))
     sv.start_review(case, actor=w.officer, at=at(2026, 2, 3, 9, 5))
@@ -122,8 +111,8 @@ def test_concurrent_decisions_the_loser_gets_a_conflict_and_nothing_changes(worl
 
 def test_idempotent_retries(world):
     w = world
-    a = submit(w, idempotency_key="req-1")
-    b = submit(w, idempotency_key="req-1", at=at(2026, 2, 2, 10, 1))
+    a = submit_meeting(w, idempotency_key="req-1")
+    b = submit_meeting(w, idempotency_key="req-1", at=at(2026, 2, 2, 10, 1))
     assert a.pk == b.pk and Application.objects.count() == 1
     e1 = sv.register_at_provider(a, actor=w.officer, at=at(2026, 2, 2, 10, 5), idempotency_key="mv-1")
     e2 = sv.register_at_provider(a, actor=w.officer, at=at(2026, 2, 2, 10, 6), idempotency_key="mv-1")
@@ -132,22 +121,22 @@ def test_idempotent_retries(world):
         sv.check_completeness(a, actor=w.officer, at=at(2026, 2, 3), idempotency_key="mv-1")
     assert exc.value.code == "idempotency_key_reused"
     with pytest.raises(IllegalTransition):
-        submit(w, idempotency_key="req-1", applicant=w.other_person)
+        submit_meeting(w, idempotency_key="req-1", applicant=w.other_person)
 
 
 def test_service_availability(world):
     w = world
     with pytest.raises(ServiceNotAvailable) as exc:
-        submit(w, service_slug="minor-property-certificate")
+        submit_meeting(w, service_slug="minor-property-certificate")
     assert exc.value.code == "incomplete_source"
     with pytest.raises(ServiceNotAvailable) as exc:
-        submit(w, channel="portal", actor=w.recipient)  # the meeting permission has no portal channel
+        submit_meeting(w, channel="portal", actor=w.recipient)  # the meeting permission has no portal channel
     assert exc.value.code == "channel_not_offered"
     with pytest.raises(ServiceNotAvailable) as exc:
-        submit(w, at=at(2022, 1, 10))
+        submit_meeting(w, at=at(2022, 1, 10))
     assert exc.value.code == "not_in_force"
     with pytest.raises(ServiceNotAvailable) as exc:
-        submit(w, service_slug="no-such-service")
+        submit_meeting(w, service_slug="no-such-service")
     assert exc.value.code == "unknown_service"
     assert Application.objects.count() == 0
 
@@ -156,13 +145,52 @@ def test_every_move_reaches_the_monitoring_outbox(world):
     from qamqor.monitoring.models import StageOutbox
 
     w = world
-    case = submit(w)
+    case = submit_meeting(w)
     sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
     rows = StageOutbox.objects.filter(case_ref=str(case.pk)).order_by("id")
     assert [r.stage for r in rows] == ["submitted", "registered"]
     with pytest.raises(IllegalTransition):
         sv.grant(case, actor=w.officer)
     assert StageOutbox.objects.filter(case_ref=str(case.pk)).count() == 2
+
+
+def _at_the_state_corp_in_transit(w):
+    case = submit_meeting(w, channel="state_corp", office=w.office, actor=w.operator)
+    sv.accept_at_front_office(case, actor=w.operator, at=at(2026, 2, 2, 10, 5))
+    sv.send_by_courier(case, actor=w.operator, at=at(2026, 2, 2, 16))
+    return case
+
+
+def test_a_dated_move_writes_its_deadlines_with_its_own_update_of_the_case(world):
+    """The receipt at the provider anchors the completeness check (1 WD, `003` §7): the dates that
+    follow go out in the move's own UPDATE of the case, not in a second one."""
+    w = world
+    case = _at_the_state_corp_in_transit(w)
+    planned = sv.step_due(case, "completeness_check")
+    with CaptureQueriesContext(connection) as q:
+        sv.receive_at_provider(case, actor=w.officer, at=at(2026, 2, 4, 9, 30))  # later than planned
+    table = Application._meta.db_table
+    updates = [x["sql"] for x in q.captured_queries if x["sql"].startswith("UPDATE") and table in x["sql"]]
+    assert len(updates) == 1
+    stored = Application.objects.get(pk=case.pk)
+    assert sv.step_due(stored, "completeness_check") == dt.date(2026, 2, 5) != planned
+    assert stored.version == 4 and case.deadlines == stored.deadlines
+    # the same dates as a recomputation from the events written, the receipt's included
+    assert sv.recompute_deadlines(stored, save=False) == stored.deadlines
+
+
+def test_a_dated_move_that_fails_leaves_the_deadlines_as_they_were(world):
+    w = world
+    case = _at_the_state_corp_in_transit(w)
+    before = Application.objects.get(pk=case.pk)
+    with (
+        mock.patch("qamqor.monitoring.services.insert", side_effect=RuntimeError("disk")),
+        pytest.raises(RuntimeError),
+    ):  # the monitoring outbox row is written in the move's transaction
+        sv.receive_at_provider(case, actor=w.officer, at=at(2026, 2, 4, 9, 30))
+    after = Application.objects.get(pk=case.pk)
+    assert (after.status, after.version, after.deadlines) == (before.status, before.version, before.deadlines)
+    assert not case.events.filter(action="receive_at_provider").exists()
 
 
 def test_every_row_of_the_table_has_a_basis_for_every_procedure():

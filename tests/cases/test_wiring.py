@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from helpers import at, to_review_at_state_corp
 from qamqor.cases import services as sv
 from qamqor.cases.transitions import Status
 from qamqor.databank.models import Placement
 from qamqor.databank.services import request_guardianship_certificate
-
-from .conftest import at
-from .test_lives import _to_review_at_state_corp
 
 
 def _guardianship(w, facts):
@@ -24,7 +22,7 @@ def _guardianship(w, facts):
         facts=facts,
         consent=True,
     )
-    _to_review_at_state_corp(w, case)
+    to_review_at_state_corp(w, case)
     return case
 
 
@@ -55,6 +53,8 @@ def test_a_guardianship_grant_records_the_placement_and_the_certificate_finds_it
 
     after = request_guardianship_certificate(w.parent.iin, w.child.iin, True, at(2026, 2, 23, 12))
     assert after.decision == "grant"
+    # the data bank decided with the case tests' catalogue (its copy of 004), not the shipped one
+    assert before.catalogue_version == after.catalogue_version == "requirements-list-2023"
 
 
 def test_a_refused_guardianship_records_nothing(world):

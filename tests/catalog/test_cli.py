@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from helpers import run_cli
 from qamqor.catalog import loader
-from qamqor.cli import main
 
 from .conftest import FIXTURE, good_applicant
 
@@ -18,23 +18,17 @@ def fixture_catalog(monkeypatch):
     loader._cached.cache_clear()
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_services_list_json(capsys):
-    code, out, _ = run(capsys, "services", "list", "--on", "2025-03-01", "--json")
+    code, out, _ = run_cli(capsys, "services", "list", "--on", "2025-03-01", "--json")
     assert code == 0
     rows = json.loads(out)
     assert rows == [{"slug": "demo-service", "order_item": 99, "name": {"kk": "Сынақ қызметі", "ru": "Тестовая услуга", "en": "Test service"}, "status": "in_force"}]
-    code, out, _ = run(capsys, "services", "list", "--on", "2023-03-01", "--json")
+    code, out, _ = run_cli(capsys, "services", "list", "--on", "2023-03-01", "--json")
     assert json.loads(out)[0]["status"] == "not_yet_in_force"
 
 
 def test_services_show_json_contract(capsys):
-    code, out, _ = run(capsys, "services", "show", "demo-service", "--on", "2025-03-01", "--json")
+    code, out, _ = run_cli(capsys, "services", "show", "demo-service", "--on", "2025-03-01", "--json")
     d = json.loads(out)
     assert d["version"]["in_force_from"] == "2025-01-01" and d["version"]["in_force_until"] is None
     assert d["version"]["legal_basis"]["citation"] == {"source": "test.txt", "clause": "§2"}
@@ -45,7 +39,7 @@ def test_services_show_json_contract(capsys):
 
 
 def test_services_diff(capsys):
-    code, out, _ = run(capsys, "services", "diff", "demo-service", "--from", "2024-06-01", "--to", "2025-06-01", "--json")
+    code, out, _ = run_cli(capsys, "services", "diff", "demo-service", "--from", "2024-06-01", "--to", "2025-06-01", "--json")
     d = json.loads(out)
     assert d["from"] == "v1" and d["to"] == "v2"
     assert d["changes"]["term"]["from"]["value"] == 5 and d["changes"]["term"]["to"]["value"] == 3
@@ -56,7 +50,7 @@ def test_services_diff(capsys):
 def test_evaluate_json_contract(capsys, tmp_path):
     facts = tmp_path / "f.json"
     facts.write_text(json.dumps(good_applicant(applicant__birth_date="2012-01-01")), encoding="utf-8")
-    code, out, _ = run(capsys, "evaluate", "demo-service", "--facts", str(facts), "--on", "2025-06-02", "--json")
+    code, out, _ = run_cli(capsys, "evaluate", "demo-service", "--facts", str(facts), "--on", "2025-06-02", "--json")
     d = json.loads(out)
     assert code == 0
     assert d["decision"] == "refuse" and d["version"] == "v2" and d["on"] == "2025-06-02"
@@ -69,7 +63,7 @@ def test_evaluate_reads_stdin(capsys, monkeypatch):
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(good_applicant())))
-    code, out, _ = run(capsys, "evaluate", "demo-service", "--facts", "-", "--on", "2025-06-02", "--json")
+    code, out, _ = run_cli(capsys, "evaluate", "demo-service", "--facts", "-", "--on", "2025-06-02", "--json")
     assert json.loads(out)["decision"] == "grant"
 
 
@@ -83,7 +77,7 @@ def test_evaluate_reads_stdin(capsys, monkeypatch):
     ],
 )
 def test_usage_errors_exit_2_one_line(capsys, argv, needle):
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2
     assert needle in err and err.count("\n") == 1 and "Traceback" not in err
 
@@ -101,12 +95,12 @@ def test_usage_errors_exit_2_one_line(capsys, argv, needle):
 def test_bad_facts_exit_2(capsys, tmp_path, content, needle):
     f = tmp_path / "f.json"
     f.write_text(content, encoding="utf-8")
-    code, out, err = run(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02")
+    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02")
     assert code == 2 and needle in err and out == ""
 
 
 def test_facts_schema(capsys):
-    code, out, _ = run(capsys, "facts-schema", "demo-service", "--on", "2025-06-02")
+    code, out, _ = run_cli(capsys, "facts-schema", "demo-service", "--on", "2025-06-02")
     s = json.loads(out)
     applicant = s["properties"]["applicant"]["properties"]
     assert applicant["married"] == {"type": "boolean"}

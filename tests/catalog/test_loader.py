@@ -41,6 +41,12 @@ def test_fixture_loads(demo_catalog):
         (lambda d: d["versions"][1]["grounds"][0].update(when={"frob": 1}), "bad expression"),
         (lambda d: d["versions"][1]["grounds"][0]["text"].pop("ru"), "missing key(s) ['ru']"),
         (lambda d: d["versions"][1]["channels"][0].update(channel="fax"), "unknown channel"),
+        (
+            lambda d: d["versions"][1].update(
+                schedules={"provider": "night-shift"}, schedules_citation={"source": "test.txt", "clause": "row 7"}
+            ),
+            "unknown schedule 'night-shift' for channel 'provider'",
+        ),
         (lambda d: d["versions"][1]["steps"][0].update(step="nap"), "unknown step"),
         (lambda d: d["versions"][1].pop("term"), "a complete version needs a term"),
         (lambda d: d.update(slug="other"), "differs from the file name"),
@@ -64,3 +70,16 @@ def test_parameter_without_citation_is_rejected(tmp_path):
     )
     with pytest.raises(CatalogError, match="citation"):
         load_catalog_from(tmp_path / "definitions", params)
+
+
+def test_the_active_catalogue_is_installed_for_the_process_and_put_back(demo_catalog):
+    from qamqor.catalog import active_catalog, load_catalog, use_catalog
+
+    shipped = load_catalog()
+    assert active_catalog() is shipped
+    assert use_catalog(demo_catalog) is None
+    try:
+        assert active_catalog() is demo_catalog
+        assert use_catalog(None) is demo_catalog and active_catalog() is shipped
+    finally:
+        use_catalog(None)

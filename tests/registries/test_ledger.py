@@ -180,3 +180,8 @@ def test_the_ledger_is_append_only(pop):
         row.save()
     with pytest.raises(AppendOnlyError):
         RegistryQuery.objects.all().delete()
+
+
+def test_backoff_follows_the_registry_retry_settings(settings):
+    settings.QAMQOR_REGISTRY_RETRY = {"BACKOFF_BASE_SECONDS": 5, "BACKOFF_MAX_SECONDS": 60}
+    assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 4, 5, 9)] == [5, 10, 20, 40, 60, 60]

@@ -6,27 +6,21 @@ import json
 
 import pytest
 
-from qamqor.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from helpers import run_cli
 
 
 def run_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
+    code, out, err = run_cli(capsys, *argv, "--json")
     assert code == 0, err
     return json.loads(out)
 
 
 # --- workdays -----------------------------------------------------------------------------------
 def test_workdays_add_and_between(capsys):
-    assert run(capsys, "workdays", "add", "2026-03-20", "3")[1].strip() == "30.03.2026"
-    assert run(capsys, "workdays", "add", "2026-03-26", "-1")[1].strip() == "20.03.2026"
-    assert run(capsys, "workdays", "between", "2026-03-20", "2026-03-30")[1].strip() == "3"
-    assert run(capsys, "workdays", "between", "2026-03-30", "2026-03-20")[1].strip() == "-3"
+    assert run_cli(capsys, "workdays", "add", "2026-03-20", "3")[1].strip() == "30.03.2026"
+    assert run_cli(capsys, "workdays", "add", "2026-03-26", "-1")[1].strip() == "20.03.2026"
+    assert run_cli(capsys, "workdays", "between", "2026-03-20", "2026-03-30")[1].strip() == "3"
+    assert run_cli(capsys, "workdays", "between", "2026-03-30", "2026-03-20")[1].strip() == "-3"
     assert run_json(capsys, "workdays", "add", "2024-05-03", "1")["result"] == "2024-05-04"
 
 
@@ -42,7 +36,7 @@ def test_workdays_add_and_between(capsys):
     ],
 )
 def test_user_errors_exit_2_with_one_line(capsys, argv):
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("qamqor: ") and err.count("\n") == 1 and "Traceback" not in err
 
@@ -60,7 +54,7 @@ def test_calendar_json(capsys):
 
 
 def test_calendar_text_uses_dd_mm_yyyy(capsys):
-    code, out, _ = run(capsys, "calendar", "2025", "--lang", "en")
+    code, out, _ = run_cli(capsys, "calendar", "2025", "--lang", "en")
     assert code == 0
     assert any(line.startswith("03.01.2025  decree") for line in out.splitlines())
     assert any(line.startswith("05.01.2025  worked") for line in out.splitlines())
@@ -113,7 +107,7 @@ def test_deadline_minutes_gives_an_aware_datetime(capsys):
 
 
 def test_deadline_text_mode(capsys):
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys,
         "deadline",
         "parent-meeting-permission",
@@ -165,7 +159,7 @@ def test_deadline_text_mode(capsys):
     ],
 )
 def test_deadline_user_errors(capsys, argv, message):
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2 and out == "" and message in err and err.count("\n") == 1
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from helpers import at
 from qamqor.rules.calendar import ALMATY
 from qamqor.rules.deadlines import DeadlineError, compute_deadline, due_date, registration_date, render
 from qamqor.rules.schedules import get_schedule
@@ -13,10 +14,6 @@ from qamqor.rules.types import Citation, StepRule, Term
 
 D = dt.date
 S003 = "003_4cf6e905af0d21d2.txt"
-
-
-def at(y, m, d, hh=10, mm=0, tz=ALMATY):
-    return dt.datetime(y, m, d, hh, mm, tzinfo=tz)
 
 
 def C(clause, source=S003):

@@ -4,12 +4,8 @@ import datetime as dt
 
 import pytest
 
-from qamqor.rules.calendar import ALMATY
+from helpers import at
 from qamqor.rules.schedules import SCHEDULES, UnknownSchedule, get_schedule
-
-
-def at(y, m, d, hh, mm=0):
-    return dt.datetime(y, m, d, hh, mm, tzinfo=ALMATY)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qamqor.api.applications import request_lang
-from qamqor.api.serializers import validate_iin_field
+from qamqor.api.serializers import status_label, validate_iin_field
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 
@@ -60,7 +60,7 @@ def _body(outcome, request, lang: str) -> dict:
         "service": case.service_slug,
         "catalogue_version": case.catalogue_version,
         "status": case.status,
-        "status_label": str(case.get_status_display()),
+        "status_label": status_label(case.status),
         "decision": outcome.result if decision is not None else None,
         "decided_automatically": decision is not None and decision.decided_by_id is None,
         "grounds": [_ground(g, lang) for g in (decision.grounds if decision is not None else [])],

@@ -181,6 +181,17 @@ def document_out(d) -> dict:
     }
 
 
+def status_label(status: str) -> str:
+    """The status's name in the active language, as `get_status_display()` gives it: one lookup,
+    where Django's rebuilds the choices (translating every label) on each call."""
+    from qamqor.cases.models import Status
+
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
 def application_summary(a, lang: str) -> dict:
     """No personal data: safe for lists and queues without an access-log entry."""
     return {
@@ -189,7 +200,7 @@ def application_summary(a, lang: str) -> dict:
         "service": a.service_slug,
         "channel": a.channel,
         "status": a.status,
-        "status_label": str(a.get_status_display()),
+        "status_label": status_label(a.status),
         "version": a.version,
         "provider": org_out(a.provider, lang),
         "office": org_out(a.office, lang) if a.office_id else None,

@@ -19,8 +19,9 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from qamqor.cases.exceptions import (
     ConcurrentUpdate,
@@ -55,7 +56,7 @@ from qamqor.cases.transitions import (
 )
 from qamqor.db.inserts import insert, insert_rows, pipelined
 from qamqor.rules.calendar import ALMATY, get_calendar
-from qamqor.rules.types import Citation
+from qamqor.rules.types import LANGS, Citation
 
 # ------------------------------------------------------------------------------------------------
 # helpers
@@ -76,19 +77,24 @@ def role_of(actor) -> str:
     return SYSTEM if actor is None else actor.role
 
 
-# The catalogue the services use; None = `qamqor.catalog.load_catalog()`. Tests and the demo may
-# set another one (a `qamqor.catalog.Catalog`).
-CATALOG = None
+def in_languages(message) -> dict[str, str]:
+    """A (lazy) message in kk / ru / en, for what is stored and shown in every language (as
+    `rules.types.Text.as_dict()` stores the explanations)."""
+    out = {}
+    for lang in LANGS:
+        with translation.override(lang):
+            out[lang] = str(message)
+    return out
 
 
 def _catalog(catalog=None):
+    """The catalogue a caller passed, else the active one (`qamqor.catalog.use_catalog` sets it for
+    the whole process, the data bank included)."""
     if catalog is not None:
         return catalog
-    if CATALOG is not None:
-        return CATALOG
-    from qamqor.catalog import load_catalog
+    from qamqor.catalog import active_catalog
 
-    return load_catalog()
+    return active_catalog()
 
 
 def _as_basis(legal_basis) -> Basis:
@@ -227,6 +233,7 @@ def move_case(
     action: str | None = None,
     changes: Mapping[str, Any] | None = None,
     guard: Callable[[Application, dt.datetime, Transition], dict | None] | None = None,
+    recompute: bool = False,
 ) -> CaseEvent:
     """Move `case` to `to_status`, or raise and change nothing.
 
@@ -234,6 +241,8 @@ def move_case(
     are field values written on the case with the move; `guard(locked_case, at, transition)` may
     raise (e.g. `DeadlinePassed`) or return extra payload. A repeated `idempotency_key` returns the
     first event and does nothing. `expected_version` ≠ the case's version → `ConcurrentUpdate`.
+    `recompute`: the move is a dated step of the case (`recompute_deadlines`); its dates are written
+    with the move's own update of the case (the guard still sees the dates from before the move).
     """
     at = _now(at)
     to_status = Status(to_status).value if to_status in Status.values else to_status
@@ -292,6 +301,10 @@ def move_case(
                     setattr(locked, field, value)
                 locked.status = to_status
                 locked.version += 1
+                if recompute:
+                    # this move's event is written after the case row (it carries the new version),
+                    # so its date is handed over: the dates then go out in the one UPDATE below
+                    recompute_deadlines(locked, save=False, move=(transition.action, at))
                 locked.save()
                 event = _write_event(
                     locked,
@@ -548,8 +561,9 @@ def _replayed_submission(existing: Application, applicant: Person, service_slug:
 # deadlines
 
 
-def _event_dates(case: Application) -> dict[str, dt.date]:
-    """Dates of what already happened, in the vocabulary of `rules.deadlines` anchors."""
+def _event_dates(case: Application, move: tuple[str, dt.datetime] | None = None) -> dict[str, dt.date]:
+    """Dates of what already happened, in the vocabulary of `rules.deadlines` anchors; `move` is the
+    (action, moment) of a move being made whose event is not written yet (the latest of all)."""
     mapping = {
         "accept_at_front_office": "registered",
         "receive_at_provider": "documents_received",
@@ -561,50 +575,53 @@ def _event_dates(case: Application) -> dict[str, dt.date]:
         "request_return": "resend_request",
     }
     out: dict[str, dt.date] = {}
-    if case.pk is None:
-        return out
-    for action, at in case.events.order_by("seq").values_list("action", "at"):
-        key = mapping.get(action)
-        if key:
-            out[key] = _local_date(at)  # the latest occurrence wins (a resend may repeat)
+    if case.pk is not None:
+        for action, at in case.events.order_by("seq").values_list("action", "at"):
+            key = mapping.get(action)
+            if key:
+                out[key] = _local_date(at)  # the latest occurrence wins (a resend may repeat)
+    if move is not None and (key := mapping.get(move[0])):
+        out[key] = _local_date(move[1])
     return out
 
 
-def recompute_deadlines(case: Application, *, catalog=None, save: bool = True) -> dict:
+def recompute_deadlines(
+    case: Application, *, catalog=None, save: bool = True, move: tuple[str, dt.datetime] | None = None
+) -> dict:
     """Recompute every date of the case (registration, due date, each step) with explanations,
-    from the pinned catalogue version, the channel, the submission moment and what already happened."""
+    from the pinned catalogue version, the channel, the submission moment and what already happened
+    (`move`: a move being made, not yet in the events; see `move_case(recompute=True)`)."""
     from qamqor.catalog import UnknownService
     from qamqor.rules.deadlines import DeadlineError, compute_deadline
-    from qamqor.rules.schedules import UnknownSchedule, get_schedule
 
     try:
         version = _catalog(catalog).service(case.service_slug).version_by_id(case.catalogue_version)
     except UnknownService:
         version = None
-    if version is None or version.term is None:
-        case.deadlines = {"unknown": "the pinned catalogue version gives no term"}
-        case.registered_on = case.due_date = case.due_at = None
+    # No dates: `{"unknown": {"code": <stable code>, "text": {"kk", "ru", "en"}}}`, the reason stored in
+    # the three languages as the explanations are (codes: version_missing and DeadlineError's codes).
+    unknown = None
+    if version is None:
+        unknown = {
+            "code": "version_missing",
+            "text": in_languages(_("The pinned catalogue version is gone.")),
+        }
     else:
-        schedule = None
-        sid = (version.schedules or {}).get(case.channel)
-        if sid:
-            try:
-                schedule = get_schedule(sid)
-            except UnknownSchedule:
-                schedule = None
+        # the version's schedule for the channel, else the channel's default; an id `rules.schedules`
+        # lacks raises (the loader refuses it) instead of counting with another office's hours
+        schedule = version.schedule_for(case.channel)
         try:
-            result = compute_deadline(
+            result = compute_deadline(  # a version with no term (incomplete source): code no_term
                 version.term,
                 version.steps,
                 case.channel,
                 case.submitted_at,
                 schedule=schedule,
                 schedule_citation=version.schedules_citation,
-                events=_event_dates(case),
+                events=_event_dates(case, move),
             )
         except DeadlineError as exc:
-            case.deadlines = {"unknown": str(exc)}
-            case.registered_on = case.due_date = case.due_at = None
+            unknown = {"code": exc.code, "text": exc.text.as_dict()}
         else:
             case.deadlines = result.as_dict()
             case.registered_on = result.registered_on
@@ -612,6 +629,9 @@ def recompute_deadlines(case: Application, *, catalog=None, save: bool = True) -
                 case.due_at, case.due_date = result.due, result.due.astimezone(ALMATY).date()
             else:
                 case.due_at, case.due_date = None, result.due
+    if unknown is not None:
+        case.deadlines = {"unknown": unknown}
+        case.registered_on = case.due_date = case.due_at = None
     if save and case.pk is not None:
         Application.objects.filter(pk=case.pk).update(
             deadlines=case.deadlines,
@@ -630,10 +650,9 @@ def step_due(case: Application, step: str) -> dt.date | None:
 
 
 def _move_and_recompute(case, to_status, **kw) -> CaseEvent:
-    with transaction.atomic():
-        event = move_case(case, to_status, **kw)
-        recompute_deadlines(case)
-    return event
+    """A move that is itself a dated step of the case (registration, receipt, the hearing...): the
+    dates that follow from it are written with the move, in its transaction and its UPDATE."""
+    return move_case(case, to_status, recompute=True, **kw)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1057,7 +1076,13 @@ def hand_over(
     )
 
 
+# How long the State Corporation keeps an unclaimed result when the pinned version has no custody step
+# in calendar months: "бір ай", one month (003 §11, 002 annex 11 §12, 000 §9).
+CUSTODY_MONTHS = 1
+
+
 def _custody_months(case: Application) -> int:
+    """The custody term of the case in calendar months: the pinned version's step, else CUSTODY_MONTHS."""
     try:
         version = _catalog().service(case.service_slug).version_by_id(case.catalogue_version)
     except Exception:  # noqa: BLE001 - the catalogue may not know the service any more
@@ -1065,7 +1090,7 @@ def _custody_months(case: Application) -> int:
     step = version.step("custody") if version is not None else None
     if step is not None and step.unit == "calendar_months":
         return step.value
-    return 1  # "бір ай" — one month (003 §11, 002 annex 11 §12, 000 §9)
+    return CUSTODY_MONTHS
 
 
 def transfer_to_provider(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
@@ -1076,8 +1101,12 @@ def transfer_to_provider(case, *, actor, at=None, expected_version=None, idempot
         ends = locked.custody_started_at + relativedelta(months=months)
         if at < ends:
             raise DeadlinePassed(
-                _("The State Corporation keeps the result for one month: not before %(day)s.")
-                % {"day": f"{ends.astimezone(ALMATY):%d.%m.%Y %H:%M}"},
+                ngettext(  # the term the guard applies, never a fixed "one month"
+                    "The State Corporation keeps the result for %(months)d month: not before %(day)s.",
+                    "The State Corporation keeps the result for %(months)d months: not before %(day)s.",
+                    months,
+                )
+                % {"months": months, "day": f"{ends.astimezone(ALMATY):%d.%m.%Y %H:%M}"},
                 code="too_early",
                 details={"custody_ends": ends.isoformat()},
             )

@@ -29,6 +29,7 @@ from qamqor.catalog.model import (
 from qamqor.rules.deadlines import STEP_ANCHORS
 from qamqor.rules.grounds import Due, Ground, Obligation
 from qamqor.rules.logic import Exception_, ExpressionError, compile_expr
+from qamqor.rules.schedules import SCHEDULES
 from qamqor.rules.types import (
     CHANNELS,
     Citation,
@@ -264,9 +265,11 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         )
 
     schedules = dict(m.get("schedules") or {})
-    for ch in schedules:
+    for ch, schedule_id in schedules.items():
         if ch not in CHANNELS:
             raise r.fail(f"schedule for unknown channel {ch!r}", place)
+        if schedule_id not in SCHEDULES:  # checked at load like any reference, not at the first deadline
+            raise r.fail(f"unknown schedule {schedule_id!r} for channel {ch!r}", place)
     if schedules and m.get("schedules_citation") is None:
         raise r.fail("schedules without a citation", place)
 
@@ -471,3 +474,22 @@ def load_catalog() -> Catalog:
     if root:
         return _cached(str(Path(root) / "definitions"), str(Path(root) / "parameters.yaml"))
     return _cached(str(DEFINITIONS_DIR), str(PARAMETERS_FILE))
+
+
+# The catalogue the case and data-bank services decide with; None = `load_catalog()`. One setting for
+# the process, so that a catalogue installed by a test or the demo reaches every layer that reads it
+# (a case's grant recording a placement in the data bank, the certificate the data bank decides).
+_active: Catalog | None = None
+
+
+def active_catalog() -> Catalog:
+    """The catalogue the services use: the one `use_catalog` installed, else `load_catalog()`."""
+    return _active if _active is not None else load_catalog()
+
+
+def use_catalog(catalog: Catalog | None) -> Catalog | None:
+    """Make `catalog` the active one for the whole process (None: back to `load_catalog()`).
+    Returns the one it replaces, for a test fixture to put back."""
+    global _active
+    previous, _active = _active, catalog
+    return previous

@@ -8,6 +8,7 @@ from typing import Any
 
 from qamqor.rules.grounds import Ground, Obligation
 from qamqor.rules.logic import Compiled
+from qamqor.rules.schedules import DEFAULT_SCHEDULE, Schedule, get_schedule
 from qamqor.rules.types import Citation, DatedParameter, StepRule, Term, Text, Unknown
 
 
@@ -135,6 +136,20 @@ class ServiceVersion:
     @property
     def channel_codes(self) -> tuple[str, ...]:
         return tuple(c.channel for c in self.channels)
+
+    def schedule_for(self, channel: str) -> Schedule | None:
+        """The office schedule an application through `channel` is counted with under this version:
+        the one the version names (`schedules`), else the channel's default (`DEFAULT_SCHEDULE`),
+        the same one `rules.deadlines.compute_deadline` counts with for `schedule=None`. Passing the
+        result on therefore changes no date; it names the schedule that applied.
+
+        An id the version names but `rules.schedules` does not have raises `UnknownSchedule` rather
+        than falling back to the default: another office's hours would give a wrong date that looks
+        right (the loader refuses such a definition, so only a catalogue built by hand can carry one).
+        None only for a channel the deadline engine does not know at all; `compute_deadline` then
+        refuses that channel itself (`DeadlineError`)."""
+        schedule_id = (self.schedules or {}).get(channel) or DEFAULT_SCHEDULE.get(channel)
+        return None if schedule_id is None else get_schedule(schedule_id)
 
     def window_dict(self) -> dict[str, Any]:
         return {

@@ -88,7 +88,6 @@ def cmd_deadline(args) -> int:
     from qamqor.catalog import UnknownService, load_catalog
     from qamqor.rules.calendar import CalendarError, fmt
     from qamqor.rules.deadlines import DeadlineError, compute_deadline, render
-    from qamqor.rules.schedules import DEFAULT_SCHEDULE, UnknownSchedule, get_schedule
 
     submitted = _parse_submitted(args.submitted)
     from qamqor.rules.calendar import local
@@ -113,13 +112,7 @@ def cmd_deadline(args) -> int:
         raise UsageError(
             f"service {args.slug!r} ({version.id}) is not offered through {args.channel!r} (channels: {', '.join(offered)})"
         )
-    schedule_id = (version.schedules or {}).get(args.channel) or DEFAULT_SCHEDULE[args.channel]
-    try:
-        schedule = get_schedule(schedule_id)
-    except UnknownSchedule:
-        raise UsageError(
-            f"the catalogue names an unknown schedule {schedule_id!r} for {args.channel!r}"
-        ) from None
+    schedule = version.schedule_for(args.channel)  # the loader has checked every schedule id it names
     try:
         result = compute_deadline(
             version.term,

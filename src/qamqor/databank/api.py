@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -27,8 +28,10 @@ from qamqor.registries.services import ledger_for
 
 
 class CertificateRequestIn(serializers.Serializer):
-    child_iin = serializers.CharField(max_length=12)
-    consent = serializers.BooleanField()
+    # DRF's Russian catalogue lacks these two: without them here a Russian request read them in
+    # Kazakh (Django falls back to LANGUAGE_CODE); in our catalogue they are translated for every form.
+    child_iin = serializers.CharField(max_length=12, error_messages={"invalid": _("Not a valid string.")})
+    consent = serializers.BooleanField(error_messages={"invalid": _("Must be a valid boolean.")})
 
 
 def _plainly_valid(data) -> dict | None:
@@ -74,7 +77,8 @@ class CertificateRequests(APIView):
             body = data.validated_data
         if not getattr(request.user, "iin", None):
             raise DRFValidationError(
-                {"recipient": "only a recipient with an IIN can request this certificate"}
+                {"recipient": [_("Only a recipient with an IIN can request this certificate.")]},
+                code="no_iin",
             )
         try:
             req = services.request_guardianship_certificate(

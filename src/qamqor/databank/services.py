@@ -54,22 +54,12 @@ CERTIFICATE_SLUG = "guardianship-certificate"
 DATABANK_BASIS = Citation("004_b3169fa141ba7fa6.txt", "row 9 item 1")
 DEFAULT_REMINDER_DAYS = (30, 7)
 
-_catalog = None
-
 
 def catalog():
-    global _catalog
-    if _catalog is None:
-        from qamqor.catalog import load_catalog
+    """The active catalogue (`qamqor.catalog.active_catalog`), the one the case services use too."""
+    from qamqor.catalog import active_catalog
 
-        _catalog = load_catalog()
-    return _catalog
-
-
-def use_catalog(cat) -> None:
-    """Tests may install another catalogue (None: the shipped one)."""
-    global _catalog
-    _catalog = cat
+    return active_catalog()
 
 
 def reminder_days() -> tuple[int, ...]:
@@ -79,8 +69,14 @@ def reminder_days() -> tuple[int, ...]:
 def _check_iin(value: str, field: str) -> str:
     try:
         return validate_iin(value).iin
-    except InvalidIin as exc:
-        raise ValidationError({field: str(exc)}) from None
+    except InvalidIin as exc:  # the reason (format, check digit...) stays in the code
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("Enter a valid IIN: 12 digits with a correct check digit."), code=f"iin_{exc.code}"
+                )
+            }
+        ) from None
 
 
 # --- placements and certificates -----------------------------------------------------------------
@@ -99,7 +95,13 @@ def record_placement(
 ) -> Placement:
     """Record the guardian (carer) and the ward; open the relatives' duty when the catalogue says so."""
     if kind not in PlacementKind.values:
-        raise ValidationError({"kind": f"unknown placement kind {kind!r}"})
+        raise ValidationError(
+            {
+                "kind": ValidationError(
+                    _("Unknown placement kind “%(kind)s”.") % {"kind": kind}, code="unknown_kind"
+                )
+            }
+        )
     carer_iin, child_iin = _check_iin(carer_iin, "carer_iin"), _check_iin(child_iin, "child_iin")
     at = at or timezone.now()
     with transaction.atomic():
@@ -285,7 +287,7 @@ def _guardian_record_id(carer_iin: str, child_iin: str, on: dt.date) -> int | No
 def _recipient_iin(recipient) -> str:
     iin = recipient if isinstance(recipient, str) else getattr(recipient, "iin", None)
     if not iin:
-        raise ValidationError({"recipient": "the recipient has no IIN"})
+        raise ValidationError({"recipient": ValidationError(_("The recipient has no IIN."), code="no_iin")})
     return _check_iin(iin, "recipient")
 
 

@@ -203,6 +203,8 @@ def _combined(statements: tuple[str, ...]) -> tuple[str, str]:
             text = f"WITH {parts} {statements[-1]}"
         numbers = itertools.count(1)
         numbered = _PLACEHOLDER.sub(lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", text)
+        if len(cache) >= 256:  # shapes vary with the number of children and documents: keep it bounded
+            cache.clear()
         both = cache[statements] = (text, numbered)
     return both
 

@@ -1,7 +1,8 @@
 """Kazakh and Russian texts of the project's messages (msgid = English).
 
 `python -m qamqor.locale.translations` fills the .po files made by `makemessages` from this table and
-compiles the .mo files with Babel (no gettext tools needed). Run after adding messages.
+compiles the .mo files with Babel (no gettext tools needed). Run after adding messages. Messages
+with a number (`ngettext`) are in `TP`, with every plural form of each language.
 """
 
 from __future__ import annotations
@@ -246,10 +247,6 @@ T: dict[str, tuple[str, str]] = {
         "Сенімхаты бар өкілді көрсетіңіз.",
         "Укажите представителя по доверенности.",
     ),
-    "The State Corporation keeps the result for one month: not before %(day)s.": (
-        "Мемлекеттік корпорация нәтижені бір ай сақтайды: %(day)s дейін емес.",
-        "Государственная корпорация хранит результат один месяц: не ранее %(day)s.",
-    ),
     "Only the provider's officer or head decides.": (
         "Шешімді тек көрсетілетін қызметті берушінің маманы немесе басшысы қабылдайды.",
         "Решение принимает только специалист или руководитель услугодателя.",
@@ -345,6 +342,8 @@ T: dict[str, tuple[str, str]] = {
     ),
     "answered": ("жауап берілді", "получен ответ"),
     "answered: nothing on record": ("жауап берілді: мәлімет жоқ", "получен ответ: сведений нет"),
+    # (makemessages had guessed "refused to accept" for it, fuzzy, and the guess was kept)
+    "refused: no consent": ("бас тартылды: келісім берілмеген", "отказано: согласие не дано"),
     "registry did not answer": ("тізілім жауап бермеді", "реестр не ответил"),
     "waiting for the registry": ("тізілімнің жауабы күтілуде", "ожидается ответ реестра"),
     "cancelled (case closed)": ("тоқтатылды (іс жабылды)", "отменено (дело закрыто)"),
@@ -412,6 +411,47 @@ T: dict[str, tuple[str, str]] = {
         "Жүйе %(day)s күні шешім қабылдай алмайды: каталогта %(what)s жоқ.",
         "Система не может принять решение на %(day)s: в каталоге нет %(what)s.",
     ),
+    # --- data bank input errors (databank/api.py, databank/services.py) ------------------------------
+    "Only a recipient with an IIN can request this certificate.": (
+        "Бұл анықтаманы тек ЖСН-і бар көрсетілетін қызметті алушы сұрай алады.",
+        "Запросить эту справку может только услугополучатель с ИИН.",
+    ),
+    "The recipient has no IIN.": (
+        "Көрсетілетін қызметті алушының ЖСН-і жоқ.",
+        "У услугополучателя нет ИИН.",
+    ),
+    "Unknown placement kind “%(kind)s”.": (
+        "«%(kind)s» орналастыру нысаны белгісіз.",
+        "Неизвестная форма устройства «%(kind)s».",
+    ),
+    # DRF's own texts its Russian catalogue lacks (Django would answer them in Kazakh, LANGUAGE_CODE)
+    "Not a valid string.": ("Мәтін дұрыс емес.", "Значение должно быть строкой."),
+    "Must be a valid boolean.": (
+        "Дұрыс логикалық мән болуы керек.",
+        "Значение должно быть логическим (true или false).",
+    ),
+}
+
+# Messages with a number (ngettext): (singular, plural) msgids → (kk forms, ru forms), one form per
+# plural category of the language's catalogue (kk: 2, the noun does not change after a numeral;
+# ru: 3 — 1, 21 месяц; 2–4 месяца; 5–20 месяцев).
+TP: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    (
+        "The State Corporation keeps the result for %(months)d month: not before %(day)s.",
+        "The State Corporation keeps the result for %(months)d months: not before %(day)s.",
+    ): (
+        (
+            "Мемлекеттік корпорация нәтижені %(months)d ай сақтайды: оны %(day)s дейін тапсыруға болмайды.",
+            "Мемлекеттік корпорация нәтижені %(months)d ай сақтайды: оны %(day)s дейін тапсыруға болмайды.",
+        ),
+        (
+            "Государственная корпорация хранит результат %(months)d месяц: передать его можно не ранее %(day)s.",
+            "Государственная корпорация хранит результат %(months)d месяца: передать его можно не ранее "
+            "%(day)s.",
+            "Государственная корпорация хранит результат %(months)d месяцев: передать его можно не ранее "
+            "%(day)s.",
+        ),
+    ),
 }
 
 
@@ -429,13 +469,27 @@ def fill_and_compile(locale_dir=None) -> dict[str, list[str]]:
         with po_path.open("rb") as f:
             catalog = read_po(f, locale=lang)
         for msg in catalog:
-            if not msg.id or isinstance(msg.id, tuple):
+            if isinstance(msg.id, tuple):  # a plural message: every form of the language, or missing
+                forms = TP.get(tuple(msg.id))
+                if lang == "en":
+                    msg.string = tuple(msg.id)
+                elif forms is not None:
+                    msg.string = forms[0 if lang == "kk" else 1]
+                    if len(msg.string) != catalog.num_plurals:
+                        raise ValueError(f"{lang}: {msg.id[0]!r} needs {catalog.num_plurals} plural forms")
+                elif not all(msg.string or ()) or msg.fuzzy:
+                    msg.string = ("",) * catalog.num_plurals
+                    missing.setdefault(lang, []).append(msg.id[0])
+                msg.flags.discard("fuzzy")
+                continue
+            if not msg.id:
                 continue
             if lang == "en":
                 msg.string = msg.id
             elif msg.id in T:
                 msg.string = T[msg.id][0 if lang == "kk" else 1]
-            elif not msg.string:
+            elif not msg.string or msg.fuzzy:  # a fuzzy string is makemessages' guess: never kept
+                msg.string = ""
                 missing.setdefault(lang, []).append(msg.id)
             msg.flags.discard("fuzzy")
         with po_path.open("wb") as f:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from qamqor.db.inserts import insert
 from qamqor.monitoring.adapters import DeliveryFailed, get_adapter
 from qamqor.monitoring.models import Reconciliation, StageOutbox, TechnicalProblemProtocol
+from qamqor.rules import retry
 from qamqor.rules.calendar import ALMATY
 
 log = logging.getLogger("qamqor.monitoring")
@@ -122,9 +123,9 @@ def enqueue_delivery(outbox_id: int, run_after: dt.datetime | None = None):
 
 
 def backoff_seconds(attempts: int) -> int:
-    """Delay before the next try after `attempts` failures: base·2^(attempts−1), capped."""
-    base = int(_conf("BACKOFF_BASE_SECONDS"))
-    return int(min(base * 2 ** max(attempts - 1, 0), int(_conf("BACKOFF_MAX_SECONDS"))))
+    """Delay before the next try after `attempts` failures (`rules.retry`, with this feed's settings)."""
+    base, cap = int(_conf("BACKOFF_BASE_SECONDS")), int(_conf("BACKOFF_MAX_SECONDS"))
+    return retry.backoff_seconds(attempts, base, cap)
 
 
 @dataclass(frozen=True)

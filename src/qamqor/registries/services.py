@@ -27,6 +27,7 @@ from qamqor.registries.adapters import AdapterRegistry, UnknownRegistry
 from qamqor.registries.interfaces import INTERFACES
 from qamqor.registries.models import Consent, Outcome, PendingQuery, RegistryQuery
 from qamqor.registries.types import GATEWAY_BASIS, RegistryError, Source
+from qamqor.rules import retry
 from qamqor.rules.types import Citation
 
 log = logging.getLogger("qamqor.registries")
@@ -277,8 +278,12 @@ def query_registry(
 
 
 def backoff(attempt: int) -> dt.timedelta:
-    seconds = retry_setting("BACKOFF_BASE_SECONDS") * 2 ** max(0, attempt - 1)
-    return dt.timedelta(seconds=min(seconds, retry_setting("BACKOFF_MAX_SECONDS")))
+    """Wait before the next try after `attempt` failures (`rules.retry`, with QAMQOR_REGISTRY_RETRY)."""
+    return dt.timedelta(
+        seconds=retry.backoff_seconds(
+            attempt, retry_setting("BACKOFF_BASE_SECONDS"), retry_setting("BACKOFF_MAX_SECONDS")
+        )
+    )
 
 
 def _schedule(pending: PendingQuery) -> None:

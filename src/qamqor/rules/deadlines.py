@@ -111,7 +111,44 @@ _DEFAULT_SCHEDULES = {ch: get_schedule(sid) for ch, sid in DEFAULT_SCHEDULE.item
 
 
 class DeadlineError(ValueError):
-    """The inputs cannot give a deadline (no term, unknown channel, naive datetime...)."""
+    """The inputs cannot give a deadline (no term, unknown channel, unknown unit...).
+
+    `code` is a stable machine code (`no_term`, `unknown_channel`, `unknown_unit`,
+    `minutes_need_moment`); `text` says why in kk/ru/en, to be stored and shown as the explanations
+    are; `str(exc)` is the English text."""
+
+    def __init__(self, code: str, text: Text):
+        super().__init__(text.en)
+        self.code = code
+        self.text = text
+
+    def __reduce__(self):
+        return (type(self), (self.code, self.text))
+
+
+def _unknown_channel(channel) -> DeadlineError:
+    known = ", ".join(CHANNELS)
+    return DeadlineError(
+        "unknown_channel",
+        Text(
+            f"«{channel}» арнасы белгісіз (арналар: {known}).",
+            f"Неизвестный канал «{channel}» (допустимые: {known}).",
+            f"Unknown channel {channel!r} (one of {known}).",
+        ),
+    )
+
+
+def _no_term() -> DeadlineError:
+    return DeadlineError(
+        "no_term",
+        Text(
+            "Қызметтің бұл нұсқасында мемлекеттік қызмет көрсету мерзімі жоқ: ол қолда бар құқықтық "
+            "мәтіндерде көрсетілмеген.",
+            "В этой версии услуги нет срока оказания государственной услуги: в имеющихся правовых текстах "
+            "он не указан.",
+            "The service version has no term: the legal texts available do not give it (incomplete source).",
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +398,7 @@ def registration_date(
     """The registration day: the day of acceptance at an office; on the portal, the next working day
     for an application made after working hours (18:30), on a weekend or on a holiday."""
     if channel not in CHANNELS:
-        raise DeadlineError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+        raise _unknown_channel(channel)
     sched = schedule or _DEFAULT_SCHEDULES[channel]
     return _reg_day(channel, local(submitted), sched, calendar or get_calendar())[0]
 
@@ -556,7 +593,14 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
     lines follow the step's own line: None, ("skipped", lo, hi) or ("moved", raw, moved)."""
     if unit == "minutes":
         if not isinstance(anchor, dt.datetime):
-            raise DeadlineError("a term in minutes needs a moment, not a date")
+            raise DeadlineError(
+                "minutes_need_moment",
+                Text(
+                    "Минутпен есептелетін мерзімге күн емес, нақты уақыт сәті қажет.",
+                    "Для срока в минутах нужен момент времени, а не дата.",
+                    "A term in minutes needs a moment, not a date.",
+                ),
+            )
         return anchor + dt.timedelta(minutes=-value if backwards else value), None
     if isinstance(anchor, dt.datetime):
         day = local(anchor).date()
@@ -576,7 +620,14 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
     elif unit == "calendar_years":
         raw = _add_months(day, sign * 12 * value)
     else:
-        raise DeadlineError(f"unknown unit {unit!r}")
+        raise DeadlineError(
+            "unknown_unit",
+            Text(
+                f"«{unit}» мерзім бірлігі белгісіз.",
+                f"Неизвестная единица срока «{unit}».",
+                f"Unknown unit of a term {unit!r}.",
+            ),
+        )
     if cal.is_working_day(raw):
         return raw, None
     # "no later than N days before": the last working day on or before; otherwise art. 177
@@ -672,7 +723,7 @@ def due_date(
     cal = calendar or get_calendar()
     if schedule is None:
         if channel not in _DEFAULT_SCHEDULES:
-            raise DeadlineError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+            raise _unknown_channel(channel)
         schedule = _DEFAULT_SCHEDULES[channel]
     reg = _reg_day(channel, submitted.astimezone(ALMATY), schedule, cal)[0]
     return cal.add_working_days(reg, term.value)
@@ -694,9 +745,9 @@ def compute_deadline(
     permitted dates that are otherwise planned). The dates are computed here; the explanation lines
     are written when first read (`.explanation`, `as_dict()`, `render()`)."""
     if term is None:
-        raise DeadlineError("the service version has no term (incomplete source)")
+        raise _no_term()
     if channel not in CHANNELS:
-        raise DeadlineError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+        raise _unknown_channel(channel)
     if steps.__class__ is tuple or steps.__class__ is list or not isinstance(steps, Mapping):
         rules = {s.step: s for s in steps}
     else:

@@ -1,0 +1,17 @@
+"""Retry timing shared by the outboxes that call other systems (the monitoring feed, the registries).
+
+Pure: the callers read their own settings and pass them in.
+"""
+
+from __future__ import annotations
+
+# Past 2**62 doublings any cap a setting could name is reached; bounding the exponent keeps a float
+# base from overflowing after a long outage (thousands of failed attempts).
+_MAX_DOUBLINGS = 62
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Seconds to wait after `attempts` failures before the next try: base·2^(attempts−1), at most
+    `cap`. No failure yet (attempts ≤ 1) waits `base`. The type follows the arguments (ints give an int)."""
+    doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
+    return min(base * 2**doublings, cap)
