@@ -65,3 +65,12 @@ def test_refusals_and_bad_input():
     assert APIClient().post(
         "/api/v1/services/guardianship-certificate/requests", {}, format="json"
     ).status_code in (401, 403)
+
+
+def test_the_result_url_is_the_reversed_one():
+    from django.urls import reverse
+
+    from qamqor.databank.api import _result_path
+
+    for pk in (1, 42, 918273645, 10**12):
+        assert _result_path(pk) == reverse("guardianship-certificate-result", args=[pk])

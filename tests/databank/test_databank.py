@@ -83,6 +83,23 @@ def test_idempotent_request():
     assert a.pk == b.pk and CertificateRequest.objects.count() == 1
 
 
+def test_a_concurrent_retry_under_the_same_key_gets_the_request_that_won(monkeypatch):
+    # the retry passes the check before the transaction while the first request is still being
+    # written; its INSERT then meets the unique key and it answers with the first request
+    first = services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT, idempotency_key="race")
+    checks = []
+    real = services._replayed_request
+
+    def not_yet_committed(*args):
+        checks.append(args)
+        return None if len(checks) == 1 else real(*args)
+
+    monkeypatch.setattr(services, "_replayed_request", not_yet_committed)
+    again = services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT, idempotency_key="race")
+    assert again.pk == first.pk and len(checks) == 2
+    assert CertificateRequest.objects.filter(idempotency_key="race").count() == 1
+
+
 def test_an_idempotency_key_belongs_to_its_recipient():
     mine = services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT, idempotency_key="same")
     # another recipient using the same key gets a request of their own, never the first one

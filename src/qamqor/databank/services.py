@@ -32,7 +32,7 @@ from qamqor.databank.models import (
     Source,
     TrainingCertificate,
 )
-from qamqor.db.inserts import insert, insert_rows
+from qamqor.db.inserts import insert, insert_rows, pipelined
 from qamqor.registries.models import Outcome, RegistryQuery
 from qamqor.registries.services import give_consent
 from qamqor.rules.calendar import ART_177, fmt, get_calendar, local
@@ -313,8 +313,6 @@ def request_guardianship_certificate(
     idempotency_key: str | None = None,
 ) -> CertificateRequest:
     """Decide a certificate request with no human step; the result lands in the recipient's cabinet."""
-    from qamqor.catalog import evaluate_service
-
     at = at or timezone.now()
     recipient_iin = _recipient_iin(recipient)
     child_iin = _check_iin(child_iin, "child_iin")
@@ -324,66 +322,79 @@ def request_guardianship_certificate(
             return existing
     on = local(at).date()
     user = None if isinstance(recipient, str) else recipient
-    with transaction.atomic():
-        consent_row = None
-        facts: dict = {"consent_personal_data": bool(consent)}
-        placement = None
-        if consent:  # no consent, no query: the data bank is not read and ground 2 decides
-            consent_row = give_consent(
-                recipient_iin=recipient_iin, subject_iins=[child_iin], at=at, service_slug=CERTIFICATE_SLUG
-            )
-            placement = _guardian_record_id(recipient_iin, child_iin, on)
-            facts["databank"] = {"guardian_record_found": placement is not None}
-            basis = [DATABANK_BASIS.as_dict()]
-            insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
-                [
-                    RegistryQuery(
-                        at=at,
-                        registry="databank",
-                        method="guardian_record",
-                        subject_iin=iin,
-                        actor=user,
-                        actor_role="system",
-                        purpose=CERTIFICATE_SLUG,
-                        legal_basis=basis,
-                        legal_basis_source=DATABANK_BASIS.source,
-                        legal_basis_clause=DATABANK_BASIS.clause,
-                        consent=consent_row,
-                        outcome=Outcome.ANSWERED if placement else Outcome.NOT_FOUND,
-                        source_reference=f"DATABANK-{placement}" if placement else "",
-                    )
-                    for iin in (recipient_iin, child_iin)
-                ]
-            )
-        evaluation = evaluate_service(catalog(), CERTIFICATE_SLUG, facts, on)
-        try:
-            req = insert(  # CertificateRequest.objects.create, its SQL compiled once (project.inserts)
-                CertificateRequest(
-                    recipient=user,
-                    recipient_iin=recipient_iin,
-                    child_iin=child_iin,
-                    consent=bool(consent),
-                    consent_ref=consent_row,
-                    requested_at=at,
-                    decided_at=at,
-                    catalogue_version=evaluation.version.id if evaluation.version else "",
-                    decision=evaluation.decision,
-                    status="delivered_to_cabinet"
-                    if evaluation.decision in ("grant", "refuse")
-                    else "not_accepted",
-                    grounds=[g.as_dict() for g in evaluation.grounds],
-                    facts=facts,
-                    placement_id=placement if evaluation.decision == "grant" else None,
-                    number=f"GC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}",
-                    idempotency_key=idempotency_key,
-                )
-            )
-        except IntegrityError:
-            if idempotency_key:
-                return _replayed_request(recipient_iin, idempotency_key, child_iin)
-            raise
-        certificate_decided.send(sender=CertificateRequest, request=req)
+    try:
+        # the writes (consent, the two ledger rows, the request) go as one batch on PostgreSQL
+        # (`pipelined`); a concurrent request under the same key fails at the end of it, and the
+        # transaction is then rolled back before the winner is read (outside it)
+        with transaction.atomic():
+            with pipelined():
+                req = _decide_certificate(user, recipient_iin, child_iin, consent, at, on, idempotency_key)
+            certificate_decided.send(sender=CertificateRequest, request=req)
+    except IntegrityError:
+        if idempotency_key and (winner := _replayed_request(recipient_iin, idempotency_key, child_iin)):
+            return winner
+        raise
     return req
+
+
+def _decide_certificate(
+    user, recipient_iin, child_iin, consent, at, on, idempotency_key
+) -> CertificateRequest:
+    """The consent, the data-bank read with its two ledger rows, the decision and the request row."""
+    from qamqor.catalog import evaluate_service
+
+    consent_row = None
+    facts: dict = {"consent_personal_data": bool(consent)}
+    placement = None
+    if consent:  # no consent, no query: the data bank is not read and ground 2 decides
+        # the read first, then its consent and its two ledger rows, so that every write of the request
+        # goes in one batch: they commit together, so no read is ever on record without its consent
+        placement = _guardian_record_id(recipient_iin, child_iin, on)
+        consent_row = give_consent(
+            recipient_iin=recipient_iin, subject_iins=[child_iin], at=at, service_slug=CERTIFICATE_SLUG
+        )
+        facts["databank"] = {"guardian_record_found": placement is not None}
+        basis = [DATABANK_BASIS.as_dict()]
+        insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
+            [
+                RegistryQuery(
+                    at=at,
+                    registry="databank",
+                    method="guardian_record",
+                    subject_iin=iin,
+                    actor=user,
+                    actor_role="system",
+                    purpose=CERTIFICATE_SLUG,
+                    legal_basis=basis,
+                    legal_basis_source=DATABANK_BASIS.source,
+                    legal_basis_clause=DATABANK_BASIS.clause,
+                    consent=consent_row,
+                    outcome=Outcome.ANSWERED if placement else Outcome.NOT_FOUND,
+                    source_reference=f"DATABANK-{placement}" if placement else "",
+                )
+                for iin in (recipient_iin, child_iin)
+            ]
+        )
+    evaluation = evaluate_service(catalog(), CERTIFICATE_SLUG, facts, on)
+    return insert(  # CertificateRequest.objects.create, its SQL compiled once (project.inserts)
+        CertificateRequest(
+            recipient=user,
+            recipient_iin=recipient_iin,
+            child_iin=child_iin,
+            consent=bool(consent),
+            consent_ref=consent_row,
+            requested_at=at,
+            decided_at=at,
+            catalogue_version=evaluation.version.id if evaluation.version else "",
+            decision=evaluation.decision,
+            status="delivered_to_cabinet" if evaluation.decision in ("grant", "refuse") else "not_accepted",
+            grounds=[g.as_dict() for g in evaluation.grounds],
+            facts=facts,
+            placement_id=placement if evaluation.decision == "grant" else None,
+            number=f"GC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}",
+            idempotency_key=idempotency_key,
+        )
+    )
 
 
 def cabinet(recipient_iin: str):
