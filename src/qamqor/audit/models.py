@@ -47,7 +47,7 @@ class PersonalDataAccess(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_role = models.CharField(max_length=32)
-    subject_iin = models.CharField(max_length=12, db_index=True)
+    subject_iin = models.CharField(max_length=12)  # indexed: Meta.indexes
     subject_kind = models.CharField(max_length=16, default="applicant")  # applicant | child
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     case_number = models.CharField(max_length=40, blank=True)
@@ -56,6 +56,8 @@ class PersonalDataAccess(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+        # indexed here, not with `db_index`: no LIKE twin index on PostgreSQL (decision 0010)
+        indexes = [models.Index(fields=["subject_iin"], name="personal_data_access_subject")]
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.actor_role} read {self.subject_iin} ({self.purpose})"

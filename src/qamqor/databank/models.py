@@ -103,7 +103,8 @@ class CertificateRequest(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    recipient_iin = models.CharField(max_length=12, db_index=True)
+    # no index of its own: `certificate_idempotency_per_recipient` (recipient_iin, …) serves the cabinet
+    recipient_iin = models.CharField(max_length=12)
     child_iin = models.CharField(max_length=12)
     consent = models.BooleanField()
     consent_ref = models.ForeignKey(
@@ -119,7 +120,7 @@ class CertificateRequest(models.Model):
     placement = models.ForeignKey(
         Placement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    number = models.CharField(max_length=40, unique=True)
+    number = models.CharField(max_length=40)  # unique: Meta.constraints
     # a retry key is the recipient's own: another recipient's key never replays this request
     idempotency_key = models.CharField(max_length=120, null=True, blank=True)
 
@@ -128,7 +129,9 @@ class CertificateRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient_iin", "idempotency_key"], name="certificate_idempotency_per_recipient"
-            )
+            ),
+            # declared here, not with `unique=True`: no LIKE twin index on PostgreSQL (decision 0010)
+            models.UniqueConstraint(fields=["number"], name="certificate_number_unique"),
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,7 @@ class Consent(models.Model):
         OTP = "otp", _("one-time password (digital-documents service)")
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    recipient_iin = models.CharField(max_length=12, db_index=True)
+    recipient_iin = models.CharField(max_length=12)  # indexed: Meta.indexes
     subject_iins = models.JSONField(
         default=list, help_text="IINs the consent covers (the recipient included)"
     )
@@ -67,6 +67,8 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-given_at", "-id"]
+        # indexed here, not with `db_index`: no LIKE twin index on PostgreSQL (decision 0010)
+        indexes = [models.Index(fields=["recipient_iin"], name="consent_recipient")]
 
     def __str__(self) -> str:
         return f"consent {self.reference} of {self.recipient_iin}"
@@ -92,7 +94,7 @@ class RegistryQuery(AppendOnlyModel):
     at = models.DateTimeField(db_index=True)
     registry = models.CharField(max_length=32)
     method = models.CharField(max_length=40)
-    subject_iin = models.CharField(max_length=12, db_index=True)
+    subject_iin = models.CharField(max_length=12)  # indexed: Meta.indexes
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -113,6 +115,8 @@ class RegistryQuery(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+        # indexed here, not with `db_index`: no LIKE twin index on PostgreSQL (decision 0010)
+        indexes = [models.Index(fields=["subject_iin"], name="registry_query_subject")]
 
     def __str__(self) -> str:
         return (
