@@ -55,17 +55,13 @@ def test_delivery_is_enqueued_after_commit_when_the_queue_is_not_in_the_database
     from django_tasks import task_backends
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}}
-    services._queue_shares_the_transaction.cache_clear()
-    try:
-        backend = task_backends["default"]
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with transaction.atomic():
-                row = _record()
-                assert backend.results == []  # not sent before the commit
-        assert len(callbacks) == 1
-        assert [r.args for r in backend.results] == [[row.pk]]
-    finally:
-        services._queue_shares_the_transaction.cache_clear()
+    backend = task_backends["default"]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            row = _record()
+            assert backend.results == []  # not sent before the commit
+    assert len(callbacks) == 1
+    assert [r.args for r in backend.results] == [[row.pk]]
 
 
 @pytest.mark.django_db

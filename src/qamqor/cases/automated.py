@@ -33,19 +33,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.cases import services
 from qamqor.cases.exceptions import IllegalTransition, ServiceNotAvailable
 from qamqor.cases.models import Application, CaseEvent, Channel, Decision, DecisionKind, Person
 from qamqor.cases.transitions import RECIPIENT, Basis, Status
+from qamqor.rules.types import LANGS
 
 FULLY_AUTOMATED = "electronic_full"
 JUDGEMENT_PREFIX = services.JUDGEMENT_PREFIX
 # facts the recipient may not declare: the officer's findings and the consent (given by its own field)
 RESERVED_FACTS = ("officer", "consent_personal_data", "registry_answers")
-LANGS = ("kk", "ru", "en")
 
 DECIDED_AUTOMATICALLY = _(
     "Decided automatically by the information system: the service is fully automated "
@@ -86,15 +85,6 @@ class AutomatedOutcome:
         if self.case.status == Status.REFUSED_TO_ACCEPT:
             return "refused_to_accept"
         return str(self.case.status)
-
-
-def _texts(message) -> dict[str, str]:
-    """A lazy message in kk / ru / en."""
-    out = {}
-    for lang in LANGS:
-        with translation.override(lang):
-            out[lang] = str(message)
-    return out
 
 
 def _cat(catalog=None):
@@ -149,7 +139,7 @@ def refuse_incomplete(case: Application, *, missing_facts: Iterable[str], at=Non
         payload={
             "missing_facts": missing,
             "refusal": "refusal_to_accept_incomplete_application",
-            "reason": _texts(
+            "reason": services.in_languages(
                 _("The electronic application is incomplete: %(facts)s") % {"facts": ", ".join(missing)}
             ),
         },
@@ -343,7 +333,7 @@ def _gather(case: Application, version, declared: dict, consent, at: dt.datetime
                 "fact": path,
                 "citation": ground.citation.as_dict(),
                 "text": ground.text.as_dict(),
-                "note": _texts(JUDGEMENT_NOT_EXAMINED),
+                "note": services.in_languages(JUDGEMENT_NOT_EXAMINED),
             }
         )
     return _Findings(facts, evaluated, sources, not_examined, list(pre["awaiting"]), pre["documents"])
@@ -387,7 +377,7 @@ def decide_automatically(case: Application, *, at=None, catalog=None, _findings:
             details={"missing_facts": list(evaluation.missing_facts)},
         )
     grounds = [g.as_dict() for g in evaluation.grounds]
-    reasons: dict[str, Any] = {"decided_automatically": _texts(DECIDED_AUTOMATICALLY)}
+    reasons: dict[str, Any] = {"decided_automatically": services.in_languages(DECIDED_AUTOMATICALLY)}
     for item in findings.not_examined:
         reasons[item["fact"]] = item["note"]
     with transaction.atomic():
@@ -398,7 +388,7 @@ def decide_automatically(case: Application, *, at=None, catalog=None, _findings:
             event = grant(case, at=at, catalog=catalog)
         else:
             kind = DecisionKind.FINAL_REFUSAL
-            reasons["no_hearing"] = _texts(NO_HEARING)
+            reasons["no_hearing"] = services.in_languages(NO_HEARING)
             basis = Basis(tuple(g.citation for g in evaluation.grounds))
             event = issue_refusal(case, grounds=grounds, at=at, legal_basis=basis, catalog=catalog)
         record = evaluation.as_dict(full=True)

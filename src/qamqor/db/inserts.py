@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 
 from django.db import connections, router, transaction
@@ -229,24 +229,18 @@ def pipelined(using: str = "default"):
     if not hasattr(raw, "pipeline") or _RawBindingCursor is None:  # psycopg2: no pipeline mode
         yield
         return
+    # with client-side binding (behind a pooler) nothing is held: the statements go one by one
     batch = _Batch(connection) if connection.settings_dict["OPTIONS"].get("server_side_binding") else None
-    if batch is None:  # client-side binding (behind a pooler): the statements go one by one
-        with connection.wrap_database_errors, raw.pipeline():
-            _local.pipelined = connection
-            try:
-                yield
-            finally:
-                _local.pipelined = None
-        return
     with (
         connection.wrap_database_errors,
         raw.pipeline(),
-        connection.execute_wrapper(batch.before_other_statement),
+        connection.execute_wrapper(batch.before_other_statement) if batch else nullcontext(),
     ):
         _local.pipelined, _local.batch = connection, batch
         try:
             yield
-            batch.flush()
+            if batch is not None:
+                batch.flush()
         finally:
             _local.pipelined = _local.batch = None
 

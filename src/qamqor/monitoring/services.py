@@ -13,7 +13,9 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from qamqor.db.inserts import insert
@@ -98,7 +100,7 @@ def record_stage_change(
     return row
 
 
-@functools.cache
+@functools.cache  # cleared when TASKS or DATABASES change (tests)
 def _queue_shares_the_transaction() -> bool:
     """Whether the delivery task is a row of the database the outbox row is in (django-tasks-db's
     backend on the same database): then enqueuing inside the transaction is enqueuing at commit."""
@@ -113,6 +115,12 @@ def _queue_shares_the_transaction() -> bool:
     return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == router.db_for_write(
         StageOutbox
     )
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting in ("TASKS", "DATABASES", "DATABASE_ROUTERS"):
+        _queue_shares_the_transaction.cache_clear()
 
 
 def enqueue_delivery(outbox_id: int, run_after: dt.datetime | None = None):
