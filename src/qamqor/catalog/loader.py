@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dataclasses import replace
+
 import yaml
 
 from qamqor.catalog.model import (
@@ -26,12 +28,15 @@ from qamqor.catalog.model import (
     Service,
     ServiceVersion,
 )
+from qamqor.catalog.procedure import DECIDERS, Procedure, procedures
+from qamqor.catalog.provenance import read_fact_sources, uncovered
 from qamqor.rules.deadlines import STEP_ANCHORS
 from qamqor.rules.grounds import Due, Ground, Obligation
 from qamqor.rules.logic import Exception_, ExpressionError, compile_expr
 from qamqor.rules.schedules import SCHEDULES
 from qamqor.rules.types import (
     CHANNELS,
+    REGISTRIES,
     Citation,
     DatedParameter,
     DatedValue,
@@ -51,18 +56,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FORMS = {"paper", "electronic_partial", "electronic_full"}
 STEP_UNITS = {"working_days", "calendar_days", "calendar_months", "calendar_years", "minutes"}
 TERM_UNITS = {"working_days", "minutes"}
-REGISTRIES = {
-    "population",
-    "civil_registry",
-    "courts",
-    "criminal_records",
-    "health",
-    "education",
-    "social_assistance",
-    "digital_documents",
-    "databank",
-}
-STEPS = frozenset(STEP_ANCHORS)  # the step codes the deadline engine knows how to count
+STEPS = frozenset(STEP_ANCHORS)
+PLACEMENTS = ("guardianship", "foster_family", "patronage")  # kinds of placement the data bank records  # the step codes the deadline engine knows how to count
 
 
 class CatalogError(ValueError):
@@ -192,6 +187,8 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             "obligations",
             "steps",
             "unknown",
+            "procedure",
+            "fact_sources",
         },
     )
     vid = str(m["id"])
@@ -390,7 +387,59 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         obligations=tuple(obligations),
         steps=tuple(steps),
         unknown=r.unknowns(m.get("unknown"), place + ".unknown"),
+        procedure=_procedure(r, m.get("procedure"), place, status),
     )
+
+
+def _procedure(r: _Reader, m: Any, place: str, status: str) -> Procedure | None:
+    """The version's `procedure` (its text, placement kind and decider); a complete version needs one."""
+    if m is None:
+        if status == "complete":
+            raise r.fail("a complete version needs its procedure (text, decided_by)", place)
+        return None
+    p = place + ".procedure"
+    m = r.keys(m, p, {"text", "citation"}, {"placement", "decided_by"})
+    if str(m["text"]) not in procedures().texts:
+        raise r.fail(f"unknown procedure text {m['text']!r} (procedures.yaml)", p)
+    if m.get("decided_by", "case") not in DECIDERS:
+        raise r.fail(f"decided_by must be one of {DECIDERS}", p)
+    if m.get("placement") is not None and m["placement"] not in PLACEMENTS:
+        raise r.fail(f"placement must be one of {PLACEMENTS}", p)
+    return Procedure(
+        text=str(m["text"]),
+        placement=m.get("placement"),
+        decided_by=m.get("decided_by", "case"),
+        citation=r.citation(m["citation"], p),
+    )
+
+
+def _facts_read(v: ServiceVersion) -> frozenset[str]:
+    paths: set[str] = set()
+    for g in v.grounds:
+        paths.update(p for p, _h in g.when.facts)
+        for e in g.unless:
+            paths.update(p for p, _h in e.when.facts)
+    for o in v.obligations:
+        paths.update(p for p, _h in o.when.facts)
+    for d in v.documents:
+        if d.condition is not None:
+            paths.update(p for p, _h in d.condition.facts)
+    return frozenset(paths)
+
+
+def _with_sources(r: _Reader, v: ServiceVersion, service_level: Any, own: Any) -> ServiceVersion:
+    """Attach the fact sources (the version's own first, then the service's) and check that every
+    fact a rule reads has its accepted sources (provenance.py)."""
+    codes = {d.code for d in v.documents}
+    place = f"version {v.id}"
+    rules = read_fact_sources(own, r, place + ".fact_sources", codes) + read_fact_sources(
+        service_level, r, "fact_sources", codes
+    )
+    read = _facts_read(v)
+    missing = uncovered(rules, read)
+    if missing and v.source_status == "complete":
+        raise r.fail(f"facts without their accepted sources (fact_sources): {missing}", place)
+    return replace(v, fact_sources=rules, facts_read=read)
 
 
 def _top_compiler(r: _Reader, place: str):
@@ -401,7 +450,7 @@ def _top_compiler(r: _Reader, place: str):
 
 def load_service(path: Path) -> Service:
     r = _Reader(path.name)
-    m = r.keys(read_yaml(path), "", {"slug", "names", "versions"}, {"order_item", "unknown"})
+    m = r.keys(read_yaml(path), "", {"slug", "names", "versions"}, {"order_item", "unknown", "fact_sources"})
     slug = m["slug"]
     if slug != path.stem:
         raise r.fail(f"slug {slug!r} differs from the file name")
@@ -409,7 +458,10 @@ def load_service(path: Path) -> Service:
     raw_versions = m["versions"]
     if not isinstance(raw_versions, list) or not raw_versions:
         raise r.fail("a service needs at least one version")
-    versions = [_load_version(r, slug, names, v, i) for i, v in enumerate(raw_versions)]
+    versions = [
+        _with_sources(r, _load_version(r, slug, names, v, i), m.get("fact_sources"), v.get("fact_sources"))
+        for i, v in enumerate(raw_versions)
+    ]
     versions.sort(key=lambda v: v.in_force_from)
     if len({v.id for v in versions}) != len(versions):
         raise r.fail("a version id is used twice")

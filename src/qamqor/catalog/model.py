@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from qamqor.catalog.procedure import Procedure
+from qamqor.catalog.provenance import FactSource, source_of
 from qamqor.rules.grounds import Ground, Obligation
 from qamqor.rules.logic import Compiled
 from qamqor.rules.schedules import DEFAULT_SCHEDULE, Schedule, get_schedule
@@ -117,6 +119,19 @@ class ServiceVersion:
     obligations: tuple[Obligation, ...]
     steps: tuple[StepRule, ...]
     unknown: tuple[Unknown, ...] = field(default_factory=tuple)
+    fact_sources: tuple[FactSource, ...] = ()  # which sources the law accepts per fact (provenance.py)
+    facts_read: frozenset[str] = frozenset()  # every fact path its grounds, obligations and documents read
+    procedure: Procedure | None = None
+
+    def fact_source(self, path: str) -> FactSource | None:
+        """The accepted sources of a fact of this version (None: not a fact its rules read)."""
+        return source_of(self.fact_sources, path) if path in self.facts_read else None
+
+    @property
+    def needs_consent(self) -> bool:
+        """Whether a rule of this version reads the consent to protected personal data (a refusal
+        ground where it is missing: e.g. `001` annex 1 row 9 item 15, `003` annex 2 row 9)."""
+        return "consent_personal_data" in self.facts_read
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.in_force_from <= day and (self.in_force_until is None or day < self.in_force_until)

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from qamqor.rules.types import Citation, Text
+from qamqor.rules.types import REGISTRIES, Citation, Text
 
 # Registry codes: the same words as `registry:` of a catalogue document (docs/catalog-format.md).
 RegistryKind = Literal[
@@ -25,16 +25,7 @@ RegistryKind = Literal[
     "social_assistance",
     "digital_documents",
 ]
-REGISTRY_KINDS: tuple[str, ...] = (
-    "population",
-    "civil_registry",
-    "courts",
-    "criminal_records",
-    "health",
-    "education",
-    "social_assistance",
-    "digital_documents",
-)
+REGISTRY_KINDS: tuple[str, ...] = tuple(r for r in REGISTRIES if r != "databank")  # one adapter each
 
 # What each registry is, in the three languages (shown as the "source" of a supplied document).
 REGISTRY_NAMES: dict[str, Text] = {

@@ -14,6 +14,19 @@ TermUnit = Literal["working_days", "minutes"]
 StepUnit = Literal["working_days", "calendar_days", "calendar_months", "calendar_years", "minutes"]
 ChannelCode = Literal["provider", "state_corp", "portal", "education_org"]
 CHANNELS: tuple[str, ...] = ("provider", "state_corp", "portal", "education_org")
+# The state information systems a catalogue document or fact may come from (`registry:` in a
+# definition); the registries layer has one adapter per name, the data bank answers "databank".
+REGISTRIES: tuple[str, ...] = (
+    "population",
+    "civil_registry",
+    "courts",
+    "criminal_records",
+    "health",
+    "education",
+    "social_assistance",
+    "digital_documents",
+    "databank",
+)
 
 
 @dataclass(frozen=True, slots=True)
