@@ -79,7 +79,7 @@ def submission(iin: str, child: str) -> bytes:
             "provider": "bench-provider",
             "applicant": {"iin": iin, "last_name": "Бенчова", "first_name": "Айым"},
             "children": [{"iin": child, "last_name": "Бенчов", "first_name": "Ерлан"}],
-            "facts": {"consent_personal_data": True},
+            "facts": {},
             "consent": True,
         }
     ).encode()

@@ -24,7 +24,12 @@ MON = at(2026, 3, 2)  # Monday 2 March 2026, 10:00: a working day
 # The meeting permission (`003` annex 2 row 9) has only the officer's judgement grounds and the
 # consent, so the consent is all a recipient declares for a grant (the same holds for the case
 # fixture's camp-referral).
-MEETING_FACTS = {"consent_personal_data": True}
+MEETING_FACTS: dict = {}  # the consent is the application's own (consent=True), never a declared fact
+# the package of the meeting permission (tests/cases/fixture: `003` annex 2 row 8), complete
+MEETING_DOCUMENTS = (
+    {"code": "identity_document", "source": "paper"},
+    {"code": "court_decision_deprivation", "source": "paper"},
+)
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -42,7 +47,7 @@ def submit_meeting(w, channel="provider", when=None, **kw):
     """A parent-meeting-permission application of `w.parent` to `w.dept`, accepted by the provider's
     officer or, at the State Corporation, by the operator of `w.office`; at 2 February 2026 10:00
     unless `when`. `kw` overrides any argument of `submit_application`."""
-    from qamqor.cases import services as sv
+    from qamqor.cases import actions as sv
 
     at_state_corp = channel == "state_corp"
     args = dict(
@@ -55,6 +60,7 @@ def submit_meeting(w, channel="provider", when=None, **kw):
         at=when or at(2026, 2, 2, 10),
         facts=MEETING_FACTS,
         consent=True,
+        documents=MEETING_DOCUMENTS,
     )
     args.update(kw)
     return sv.submit_application(**args)
@@ -63,7 +69,7 @@ def submit_meeting(w, channel="provider", when=None, **kw):
 def to_review_at_state_corp(w, case):
     """A State Corporation application of 02.02.2026 10:00 taken to review: accepted, sent by courier,
     received by the provider, checked for completeness (03.02.2026)."""
-    from qamqor.cases import services as sv
+    from qamqor.cases import actions as sv
 
     sv.accept_at_front_office(case, actor=w.operator, at=at(2026, 2, 2, 10, 5))
     sv.send_by_courier(case, actor=w.operator, at=at(2026, 2, 2, 16))

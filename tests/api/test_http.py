@@ -70,7 +70,7 @@ def test_schema_and_docs(client):
     assert r.status_code == 200
     schema = r.json()
     assert schema["openapi"].startswith("3.")
-    assert "/api/v1/applications/{id}/actions/{action}/" in schema["paths"]
+    assert "/api/v1/applications/{id}/actions/decide/" in schema["paths"]
     assert client.get("/api/docs/").status_code == 200
 
 

@@ -13,29 +13,23 @@ from qamqor.rules.iin import make_iin
 pytestmark = pytest.mark.django_db
 
 CHILD = {"iin": make_iin(dt.date(2016, 2, 17), "male", 31), "last_name": "Жұмабаев", "first_name": "Алихан"}
-GUARDIAN_FACTS = {
-    "applicant": {
-        "birth_date": "1985-06-15",
-        "sex": "female",
-        "citizenship": "KZ",
-        "legal_capacity": "full",
-        "parental_rights": "full",
-        "removed_as_guardian": False,
-        "adoption_cancelled_by_fault": False,
-        "disease_preventing_care": False,
-        "permanent_residence": True,
-        "resides_in_kazakhstan": True,
-        "married": True,
-        "dispensary_registered": False,
-        "psych_training_certificate": True,
-        "relation_to_child": "none",
-        "monthly_income": 300000,
-        "household_size": 4,
-        "convictions": [],
-    },
-    "child": {"years_raised_by_applicant": 0, "mother_died_or_deprived": False},
-    "consent_personal_data": True,
+# What a recipient may declare for guardianship (fact_sources of 001 annex 1): the rest comes from
+# the registries, the data bank or an official's finding.
+GUARDIAN_DECLARED = {
+    "applicant": {"relation_to_child": "none", "monthly_income": 300000, "household_size": 4, "owns_housing": True},
 }
+
+
+def package(service: str, channel: str) -> list[dict]:
+    """Every document the shipped definition lists for the channel (the application itself aside)."""
+    from qamqor.catalog import active_catalog
+
+    version = active_catalog().service(service).versions[-1]
+    return [
+        {"code": d.code, "source": "paper"}
+        for d in version.documents
+        if channel in d.channels and not d.code.startswith("application")
+    ]
 
 
 def person(user):
@@ -62,6 +56,7 @@ def submit(
         "children": [CHILD],
         "facts": facts or {},
         "consent": True,
+        "documents": package(service, channel),
         **extra,
     }
     if office:
@@ -103,13 +98,11 @@ def test_meeting_permission_at_the_provider_granted(world, client_for):
         for action in ("register_at_provider", "check_completeness", "start_review"):
             app = act(officer, app, action)
         assert "decide" in app["allowed_actions"]
-        app = act(
-            officer,
-            app,
-            "decide",
-            {"findings": {"officer": {"false_documents": False, "requirements_not_met": False}}},
-        )
+        app = act(officer, app, "decide")  # nothing found: the rules grant
         assert app["status"] == "granted" and app["outcome"] == "granted"
+        sources = app["decisions"][-1]["evaluation"]["fact_sources"]
+        assert sources["officer.false_documents"]["source"] == "officer"
+        assert sources["consent_personal_data"]["source"] == "consent"
         assert app["decisions"][-1]["kind"] == "grant"
         app = act(officer, app, "issue_result")
         app = act(officer, app, "hand_over", {"on": "identity_document", "document_number": "N123"})
@@ -156,12 +149,13 @@ def test_meeting_permission_at_the_state_corporation_refused_to_accept_with_the_
             office="astana-con-1",
             applicant=person(world.marat),
             facts=MEETING_FACTS,
+            documents=[{"code": "identity_document", "source": "paper"}],
         ).json()
-        app = act(operator, app, "refuse_to_accept", {"missing_documents": ["court_decision"]})
+        app = act(operator, app, "refuse_to_accept", {"reason": "brought one document of three"})
     assert app["status"] == "refused_to_accept"
     receipt = app["timeline"][-1]["payload"]
     assert receipt["receipt"] == "annex_3_refusal_to_accept" and receipt["office_number"] == "1"
-    assert receipt["missing_documents"] == ["court_decision"]
+    assert receipt["missing_documents"] == ["court_decision_deprivation", "police_character_reference"]
     assert app["allowed_actions"] == []  # terminal
 
 
@@ -190,9 +184,10 @@ def test_meeting_permission_at_the_state_corporation_preliminary_refusal_hearing
             app,
             "decide",
             {
-                "findings": {"officer": {"false_documents": True, "requirements_not_met": False}},
-                "reasons": {
-                    "officer.false_documents": "The court decision copy does not match the court's records."
+                "findings": {"officer.false_documents": True, "officer.requirements_not_met": False},
+                "evidence": {
+                    "officer.false_documents": "The court decision copy does not match the court's records.",
+                    "officer.requirements_not_met": "The reference from the police is in order.",
                 },
                 "hearing_at": hearing_at,
                 "hearing_place": "Room 204",
@@ -228,7 +223,7 @@ def test_camp_referral_through_the_portal_after_hours(world, client_for):
             service="camp-referral",
             channel="portal",
             applicant=person(world.aliya),
-            facts={"consent_personal_data": True, "child": {"category": "low_income"}},
+            facts={"child": {"category": "low_income"}},
         )
         assert r.status_code == 201, r.json()
         app = r.json()
@@ -238,12 +233,7 @@ def test_camp_referral_through_the_portal_after_hours(world, client_for):
     with time_machine.travel(MON + dt.timedelta(days=1), tick=False):
         app = act(officer, app, "check_completeness")
         app = act(officer, app, "start_review")
-        app = act(
-            officer,
-            app,
-            "decide",
-            {"findings": {"officer": {"false_documents": False, "requirements_not_met": False}}},
-        )
+        app = act(officer, app, "decide")
         app = act(officer, app, "issue_result")
     assert app["status"] == "delivered_to_cabinet"  # the portal result goes straight to the cabinet
     assert app["timeline"][-1]["actor_role"] == "system"
@@ -251,20 +241,57 @@ def test_camp_referral_through_the_portal_after_hours(world, client_for):
     assert [a["id"] for a in mine["results"]] == [app["id"]]
 
 
-def test_guardianship_through_the_state_corporation_with_custody_and_transfer_after_a_month(
-    world, client_for
-):
+def test_guardianship_cannot_be_declared_into_a_grant(world, client_for):
+    """Issue 10: the facts a registry gives cannot be declared, and an officer cannot grant while the
+    rules lack them — every door to a decision answers the same, naming what is missing."""
     operator, officer = client_for(world.operator), client_for(world.officer)
+    declared_registry_fact = {"applicant": {**GUARDIAN_DECLARED["applicant"], "convictions": []}}
     with time_machine.travel(MON, tick=False):
+        refused = submit(
+            operator,
+            service="guardianship-establishment",
+            channel="state_corp",
+            office="astana-con-1",
+            applicant=person(world.aliya),
+            facts=declared_registry_fact,
+        )
+        assert refused.status_code == 400
+        assert refused.json()["details"]["reason"] == "source_not_accepted", refused.json()
+        assert "facts.applicant.convictions" in refused.json()["errors"]
         r = submit(
             operator,
             service="guardianship-establishment",
             channel="state_corp",
             office="astana-con-1",
             applicant=person(world.aliya),
-            facts=GUARDIAN_FACTS,
+            facts=GUARDIAN_DECLARED,
         )
         assert r.status_code == 201, r.json()
+        app = act(operator, r.json(), "accept_at_front_office")
+        app = act(operator, app, "send_by_courier")
+    with time_machine.travel(MON + dt.timedelta(days=1), tick=False):
+        for action in ("receive_at_provider", "check_completeness", "start_review"):
+            app = act(officer, app, action)
+        for action in ("decide", "grant"):
+            err = act(officer, app, action, expect=400)
+            assert err["code"] == "needs_facts"
+            missing = {m["fact"]: m["accepted"] for m in err["details"]["missing_facts"]}
+            assert missing["applicant.convictions"] == ["registry"]
+        after = officer.get(f"/api/v1/applications/{app['id']}/").json()
+        assert after["status"] == "in_review" and after["decisions"] == [] and after["version"] == app["version"]
+        assert after["fact_sources"]["applicant.monthly_income"]["source"] == "declaration"
+
+
+def test_custody_at_the_state_corporation_and_transfer_after_a_month(world, client_for):
+    operator, officer = client_for(world.operator), client_for(world.officer)
+    with time_machine.travel(MON, tick=False):
+        r = submit(
+            operator,
+            service="parent-meeting-permission",
+            channel="state_corp",
+            office="astana-con-1",
+            applicant=person(world.marat),
+        )
         app = act(operator, r.json(), "accept_at_front_office")
         app = act(operator, app, "send_by_courier")
     with time_machine.travel(MON + dt.timedelta(days=1), tick=False):
@@ -272,7 +299,7 @@ def test_guardianship_through_the_state_corporation_with_custody_and_transfer_af
             app = act(officer, officer.get(f"/api/v1/applications/{app['id']}/").json(), action)
         app = act(operator, app, "hold_at_state_corp")
         assert app["custody_started_at"]
-        # the State Corporation keeps the result one month: not before
+        # the State Corporation keeps the result one month (003 §11): not before
         early = act(operator, app, "transfer_to_provider", expect=409)
         assert early["code"] == "too_early"
     with time_machine.travel(MON + dt.timedelta(days=33), tick=False):
@@ -320,7 +347,6 @@ def test_an_idempotent_retry_returns_the_same_application(world, client_for):
         service="camp-referral",
         channel="portal",
         applicant=person(world.aliya),
-        facts={"consent_personal_data": True},
         key="retry-1",
     )
     first = submit(aliya, **body)
@@ -352,9 +378,8 @@ def test_concurrent_decisions_the_loser_gets_409_and_nothing_changes(world, clie
         app = act(officer, app, action)
     seen_by_head = head.get(f"/api/v1/applications/{app['id']}/")
     assert seen_by_head["ETag"] == f'"{app["version"]}"'
-    no_findings = {"findings": {"officer": {"false_documents": False, "requirements_not_met": False}}}
-    won = act(officer, app, "decide", no_findings)
-    lost = act(head, seen_by_head.json(), "decide", no_findings, expect=409)
+    won = act(officer, app, "decide")
+    lost = act(head, seen_by_head.json(), "decide", expect=409)
     assert lost["code"] == "concurrent_update"
     now = officer.get(f"/api/v1/applications/{app['id']}/").json()
     assert (
@@ -376,7 +401,6 @@ def test_access_is_denied_across_recipients_and_across_providers_and_reads_are_l
         service="camp-referral",
         channel="portal",
         applicant=person(world.aliya),
-        facts={"consent_personal_data": True},
     ).json()
     before = PersonalDataAccess.objects.count()
     assert client_for(world.marat).get(f"/api/v1/applications/{app['id']}/").status_code == 404

@@ -111,13 +111,26 @@ def world(db, pop):
 
 # Declared facts of a relative without the psychological-training certificate (ground 14 excepted
 # for relatives; the one-year duty of new §12 applies). Income per person above the subsistence minimum.
+# (Residence comes from the population register, never from the recipient: fact_sources.)
 RELATIVE_FACTS = {
     "applicant": {
         "relation_to_child": "relative",
-        "permanent_residence": True,
-        "resides_in_kazakhstan": True,
         "psych_training_certificate": False,
         "monthly_income": 600000,
         "household_size": 3,
     }
 }
+# The electronic copies of the package of `001` annex 2 row 8 (the application itself aside).
+DOCUMENTS = [
+    {"code": code, "source": "uploaded"}
+    for code in (
+        "spouse_notarised_consent",
+        "marriage_certificate",
+        "housing_right_documents",
+        "health_certificates",
+        "education_record",
+        "training_certificate",
+        "personal_account_contract",
+        "kinship_documents",
+    )
+]

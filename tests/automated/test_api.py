@@ -8,7 +8,7 @@ import time_machine
 from qamqor.cases.models import Application
 from qamqor.databank.models import Placement
 
-from .conftest import AFTER_REPEAL, BEFORE_REPEAL, RELATIVE_FACTS, SLUG
+from .conftest import AFTER_REPEAL, BEFORE_REPEAL, DOCUMENTS, RELATIVE_FACTS, SLUG
 
 URL = f"/api/v1/services/{SLUG}/automated-requests"
 
@@ -19,6 +19,7 @@ def body(w, **over):
         "consent": True,
         "facts": RELATIVE_FACTS,
         "provider": w.dept.code,
+        "documents": DOCUMENTS,
         **over,
     }
 
@@ -126,5 +127,5 @@ def test_the_idempotency_key_returns_the_first_result(world, client_for, before_
 def test_staff_cannot_apply_on_the_portal(world, client_for, before_repeal):
     w = world
     r = client_for(w.officer).post(URL, body(w), format="json")
-    assert r.status_code == 400 and "recipient" in r.json()["errors"]
+    assert r.status_code == 403 and r.json()["code"] == "portal_submitter"
     assert not Application.objects.exists()

@@ -6,19 +6,24 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from helpers import at
-from qamqor.cases import automated
-from qamqor.cases import services as sv
-from qamqor.cases.exceptions import IllegalTransition, ServiceNotAvailable
+from qamqor.cases import actions as sv
+from qamqor.cases.actions import automated
+from qamqor.cases.actions.facts import FactRefused
+from qamqor.cases.actions.moves import NotFullyAutomated
+from qamqor.cases.exceptions import CaseError, IllegalTransition, RoleNotAllowed, ServiceNotAvailable
 from qamqor.cases.models import Application, CaseEvent, Decision, Person
-from qamqor.cases.transitions import LAW_88, S001, Status
+from qamqor.cases.selectors import cabinet_result
+from qamqor.cases.transitions import Status
 from qamqor.databank.models import Obligation, Placement
 from qamqor.registries.models import Consent, Outcome, RegistryQuery
 from qamqor.registries.sandbox import failures
 
-from .conftest import AFTER_REPEAL, BEFORE_REPEAL, RELATIVE_FACTS, SLUG
+from .conftest import AFTER_REPEAL, BEFORE_REPEAL, DOCUMENTS, RELATIVE_FACTS, SLUG
+
+LAW_88 = 'Law No. 88-V of 15.04.2013 "On public services"'
+S001 = "001_9090383b8961739a.txt"
 
 AUTOMATED_STEPS = [
     "submit",
@@ -29,7 +34,16 @@ AUTOMATED_STEPS = [
 
 
 def apply(
-    w, user=None, *, facts=RELATIVE_FACTS, consent=True, when=BEFORE_REPEAL, child=None, key=None, slug=SLUG
+    w,
+    user=None,
+    *,
+    facts=RELATIVE_FACTS,
+    consent=True,
+    when=BEFORE_REPEAL,
+    child=None,
+    key=None,
+    slug=SLUG,
+    documents=DOCUMENTS,
 ):
     return automated.apply_automated(
         slug,
@@ -38,6 +52,7 @@ def apply(
         provider=w.dept,
         facts=facts,
         consent=consent,
+        documents=documents,
         at=when,
         idempotency_key=key,
     )
@@ -95,9 +110,14 @@ def test_a_granted_request_records_the_placement_opens_the_duty_and_lands_in_the
     assert "officer.false_documents" in d.reasons
     # registry facts carry their source; declared facts are marked as declared
     sources = d.evaluation["fact_sources"]
-    assert sources["applicant.birth_date"]["source"][0]["registry"] == "population"
-    assert sources["applicant.convictions"]["value"] == []
-    assert sources["applicant.monthly_income"]["source"][0]["registry"] == "declared"
+    assert (sources["applicant.birth_date"]["source"], sources["applicant.birth_date"]["registry"]) == (
+        "registry",
+        "population",
+    )
+    assert sources["applicant.convictions"]["value"] == [] and sources["applicant.convictions"]["consent"]
+    assert sources["applicant.monthly_income"]["source"] == "declaration"
+    assert sources["officer.false_documents"]["source"] == "automation"
+    assert sources["consent_personal_data"] == {**sources["consent_personal_data"], "value": True, "source": "consent"}
 
     # the data bank: the carer and the ward, and the relative's one-year duty (new §12)
     placement = Placement.objects.get(case_id=case.pk)
@@ -117,7 +137,7 @@ def test_a_granted_request_records_the_placement_opens_the_duty_and_lands_in_the
     assert not rows.filter(outcome=Outcome.NO_CONSENT).exists()
     assert set(rows.values_list("consent__recipient_iin", flat=True)) == {w.clean_iin}
 
-    cabinet = automated.cabinet_result(case, "ru")
+    cabinet = cabinet_result(case, "ru")
     assert cabinet["kind"] == "grant" and cabinet["date"] == "15.03.2023"
     assert cabinet["result"]["code"] == "patronage_contract_and_payment_decision"
     assert cabinet["duties"] == [
@@ -137,7 +157,7 @@ def test_a_training_certificate_in_the_data_bank_outweighs_the_declaration_and_n
     out = apply(w)
     assert out.result == "grant"
     src = out.decision.evaluation["fact_sources"]["applicant.psych_training_certificate"]
-    assert src["value"] is True and src["source"][0]["registry"] == "databank"
+    assert src["value"] is True and src["source"] == "databank" and "TC-7" in src["reference"]
     assert not Obligation.objects.filter(placement__case_id=out.case.pk).exists()
 
 
@@ -168,46 +188,40 @@ def test_a_refused_request_lists_the_grounds_with_citations_and_records_no_place
     assert {g["code"] for g in refusal.payload["grounds"]} == set(codes)
     assert not case.events.filter(action__in=["issue_preliminary_refusal", "hold_hearing"]).exists()
     assert not Placement.objects.filter(case_id=case.pk).exists()
-    cabinet = automated.cabinet_result(case, "kk")
+    cabinet = cabinet_result(case, "kk")
     assert cabinet["kind"] == "motivated_refusal" and cabinet["result"]["code"] == "motivated_refusal"
     assert cabinet["no_hearing"] and {g["item"] for g in cabinet["grounds"]} >= {13}
 
 
 def test_an_incomplete_application_is_refused_to_accept_with_the_missing_facts(world):
     w = world
-    facts = {"applicant": {"relation_to_child": "relative", "permanent_residence": True}}
+    facts = {"applicant": {"relation_to_child": "relative"}}
     out = apply(w, facts=facts)
     case = out.case
     assert (
         case.status == Status.REFUSED_TO_ACCEPT and out.decision is None and out.result == "refused_to_accept"
     )
-    assert {"applicant.monthly_income", "applicant.household_size", "applicant.resides_in_kazakhstan"} <= set(
-        out.missing_facts
-    )
+    assert {"applicant.monthly_income", "applicant.household_size"} <= set(out.missing_facts)
+    assert "applicant.resides_in_kazakhstan" not in out.missing_facts  # the population register gave it
     assert not any(f.startswith("officer.") for f in out.missing_facts)  # not the recipient's to give
     events = list(case.events.order_by("seq"))
-    assert [e.action for e in events] == ["submit", "refuse_incomplete_automated"]
+    assert [e.action for e in events] == ["submit", "register_on_portal", "refuse_incomplete_automated"]
     refusal = events[-1]
     assert refusal.actor_role == "system" and refusal.payload["missing_facts"] == out.missing_facts
     assert refusal.legal_basis["citations"][0] == {"source": LAW_88, "clause": "art. 20 p.2"}
     assert not Decision.objects.exists() and not Placement.objects.exists()
-    cabinet = automated.cabinet_result(case, "ru")
+    cabinet = cabinet_result(case, "ru")
     assert cabinet["kind"] == "refusal_to_accept" and "applicant.monthly_income" in cabinet["text"]
 
 
-def test_without_consent_no_registry_is_asked_and_the_consent_ground_decides(world):
+def test_without_consent_the_portal_does_not_accept_the_request_and_nothing_is_written(world):
+    """The consent is part of the electronic application (row 9 item 17 makes its absence a ground):
+    the portal refuses the request itself, no registry is asked, nothing is written."""
     w = world
-    out = apply(w, consent=False)
-    assert out.result == "refuse"
-    assert [g["item"] for g in out.decision.grounds] == [17]
-    assert out.decision.grounds[0]["citation"] == {"source": S001, "clause": "annex 2 row 9 item 17"}
-    # the refusals to query are in the ledger, but no registry was asked
-    rows = RegistryQuery.objects.filter(case_id=out.case.pk)
-    assert rows.exists() and set(rows.values_list("outcome", flat=True)) == {Outcome.NO_CONSENT}
-    assert not RegistryQuery.objects.exclude(outcome=Outcome.NO_CONSENT).exists()
-    assert "birth_date" not in out.case.facts["applicant"]
-    assert out.case.facts["consent_personal_data"] is False
-    assert not Consent.objects.exists() and not Placement.objects.exists()
+    with pytest.raises(CaseError) as exc:
+        apply(w, consent=False)
+    assert exc.value.code == "consent_required"
+    assert _nothing_written()
 
 
 def test_a_request_after_the_repeal_is_not_in_force_and_writes_nothing(world):
@@ -233,16 +247,24 @@ def test_a_service_that_is_not_fully_automated_is_refused_by_the_automated_path(
 
 def test_malformed_facts_and_facts_reserved_to_the_system_are_refused_before_anything_is_written(world):
     w = world
-    with pytest.raises(ValidationError) as exc:
-        apply(w, facts={"applicant": {"monthly_income": "a lot", "permanent_residence": "yes"}})
-    assert set(exc.value.message_dict) == {
-        "facts.applicant.monthly_income",
-        "facts.applicant.permanent_residence",
-    }
-    with pytest.raises(ValidationError) as exc:
-        apply(w, facts={**RELATIVE_FACTS, "officer": {"false_documents": False}})
-    assert "facts.officer" in exc.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(FactRefused) as exc:
+        apply(w, facts={"applicant": {"monthly_income": "a lot", "relation_to_child": 7}})
+    assert exc.value.code == "invalid_facts"
+    assert set(exc.value.details["errors"]) == {"applicant.monthly_income", "applicant.relation_to_child"}
+    # facts only a registry, an official or the consent may give are never the recipient's
+    for facts, fact in (
+        ({"officer": {"false_documents": False}}, "officer.false_documents"),
+        ({"applicant": {"convictions": []}}, "applicant.convictions"),
+        ({"applicant": {"permanent_residence": True}}, "applicant.permanent_residence"),
+        ({"consent_personal_data": True}, "consent_personal_data"),
+    ):
+        with pytest.raises(FactRefused) as exc:
+            apply(w, facts={**RELATIVE_FACTS, **facts})
+        assert exc.value.code == "source_not_accepted" and exc.value.details["fact"] == fact
+    with pytest.raises(FactRefused) as exc:
+        apply(w, facts={"applicant": {"shoe_size": 42}})
+    assert exc.value.code == "unknown_fact"
+    with pytest.raises(RoleNotAllowed):
         apply(w, w.officer)  # only a recipient applies on the portal
     assert _nothing_written()
 
@@ -264,12 +286,8 @@ def test_an_idempotent_retry_returns_the_first_result_and_writes_nothing_more(wo
 
 def test_the_system_moves_are_refused_for_a_version_that_is_not_fully_automated(world):
     w = world
-    applicant = Person.objects.create(
-        iin=w.clean_iin, last_name="A", first_name="B", birth_date=dt.date(2000, 1, 1)
-    )
-    child = Person.objects.create(
-        iin=w.child_iin, last_name="C", first_name="D", birth_date=dt.date(2015, 1, 1)
-    )
+    applicant = Person.objects.create(iin=w.clean_iin, last_name="A", first_name="B", birth_date=dt.date(2000, 1, 1))
+    child = Person.objects.create(iin=w.child_iin, last_name="C", first_name="D", birth_date=dt.date(2015, 1, 1))
     case = sv.submit_application(
         service_slug="guardianship-establishment",  # form: partly automated / paper (001 annex 1 row 4)
         channel="portal",
@@ -278,30 +296,28 @@ def test_the_system_moves_are_refused_for_a_version_that_is_not_fully_automated(
         provider=w.dept,
         actor=w.recipient,
         at=BEFORE_REPEAL,
-        facts={"consent_personal_data": True},
         consent=True,
     )
-    with pytest.raises(automated.NotFullyAutomated):
-        automated.refuse_incomplete(case, missing_facts=["applicant.monthly_income"], at=BEFORE_REPEAL)
-    sv.register_on_portal(case, at=BEFORE_REPEAL)
-    for step in (automated.check_completeness, automated.start_review, automated.decide_automatically):
-        with pytest.raises(automated.NotFullyAutomated) as exc:
-            step(case, at=BEFORE_REPEAL)
-        assert exc.value.code == "not_fully_automated"
-    with pytest.raises(automated.NotFullyAutomated):
-        automated.grant(case, at=BEFORE_REPEAL)
-    with pytest.raises(automated.NotFullyAutomated):
-        automated.issue_refusal(case, grounds=[], at=BEFORE_REPEAL)
+    assert case.status == Status.REGISTERED  # accepted by the portal
+    with pytest.raises(NotFullyAutomated):
+        automated.refuse_incomplete(case, missing=["applicant.monthly_income"], at=BEFORE_REPEAL)
+    with pytest.raises(NotFullyAutomated) as exc:  # the system's completeness check
+        sv.move_case(case, Status.COMPLETENESS_CHECKED, actor=None, at=BEFORE_REPEAL)
+    assert exc.value.code == "not_fully_automated"
     case.refresh_from_db()
     assert case.status == Status.REGISTERED and case.version == 2 and not case.decisions.exists()
     # the table itself: an officer's case cannot be refused without a hearing by the officer
-    sv.check_completeness(case, actor=w.officer, at=BEFORE_REPEAL)
-    sv.start_review(case, actor=w.officer, at=BEFORE_REPEAL)
+    case = Application.objects.get(pk=case.pk)
+    Application.objects.filter(pk=case.pk).update(status=Status.IN_REVIEW)
+    case.refresh_from_db()
     with pytest.raises(IllegalTransition):
         sv.move_case(case, Status.REFUSED, actor=w.officer, action="issue_automated_refusal")
     # nor by internal code acting as the system straight through move_case: the door itself checks the form
-    with pytest.raises(automated.NotFullyAutomated):
-        sv.move_case(case, Status.REFUSED, actor=None, action="issue_automated_refusal")
+    for action, target in (("issue_automated_refusal", Status.REFUSED), ("grant", Status.GRANTED)):
+        with pytest.raises(NotFullyAutomated):
+            sv.move_case(case, target, actor=None, action=action)
+    with pytest.raises(NotFullyAutomated):
+        automated.decide_automatically(case, at=BEFORE_REPEAL)
     case.refresh_from_db()
     assert case.status == Status.IN_REVIEW and not case.decisions.exists()
 
@@ -322,9 +338,15 @@ def test_a_silent_registry_keeps_the_request_waiting_and_the_answer_lets_the_sys
     retry_pending(pending.pk, at=at(2023, 3, 15, 11, 10))
     case.refresh_from_db()
     assert case.status == Status.DELIVERED_TO_CABINET
-    assert [e.to_status for e in case.events.order_by("seq")][-5:] == [
-        "awaiting_registry_data",
-        "in_review",
+    assert [(e.action, e.to_status) for e in case.events.order_by("seq")][-6:] == [
+        ("await_registry_data", "awaiting_registry_data"),
+        ("receive_registry_data", "in_review"),
+        ("collect_registry_data", "in_review"),  # the answers recorded as facts with their source
+        ("grant", "granted"),
+        ("issue_result", "result_issued"),
+        ("deliver_to_cabinet", "delivered_to_cabinet"),
+    ]
+    assert [e.to_status for e in case.events.order_by("seq")][-3:] == [
         "granted",
         "result_issued",
         "delivered_to_cabinet",

@@ -10,7 +10,8 @@ def test_the_documented_table_is_the_table_in_the_code():
 
 
 def test_the_system_moves_of_the_automated_path_are_system_only_on_the_portal():
-    from qamqor.cases.transitions import AUTOMATED_BASIS_KEYS, SYSTEM, TABLE, basis_for
+    from qamqor.cases.transitions import SYSTEM, TABLE, basis_for
+    from qamqor.catalog.procedure import AUTOMATED_STEPS as AUTOMATED_BASIS_KEYS
 
     rows = [t for t in TABLE if t.basis_key in AUTOMATED_BASIS_KEYS]
     assert {t.action for t in rows} == {

@@ -6,7 +6,7 @@ import pytest
 
 from helpers import MEETING_FACTS, at
 from qamqor.audit.models import PersonalDataAccess
-from qamqor.cases import services as sv
+from qamqor.cases import actions as sv
 from qamqor.cases.access import cases_visible_to, get_case_for
 from qamqor.cases.exceptions import AccessDenied
 

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from helpers import MEETING_FACTS, at, submit_meeting, to_review_at_state_corp
-from qamqor.cases import services as sv
-from qamqor.cases.exceptions import DeadlinePassed
+from qamqor.cases import actions as sv
+from qamqor.cases.actions.facts import FactRefused
+from qamqor.cases.exceptions import CaseError, DeadlinePassed
 from qamqor.cases.models import Application, Decision
 from qamqor.cases.transitions import Status
 
@@ -59,30 +60,47 @@ def test_meeting_permission_at_the_provider_granted(world):
     assert grant_ev.legal_basis["certainty"] == "exact"
     assert ev.payload["on"] == "identity_document"
     completeness = case.events.get(to_status="completeness_checked")
-    assert completeness.payload == {"due_by": "2026-02-03", "late": False}
+    assert completeness.payload == {
+        "missing_documents": [],
+        "expired_documents": [],
+        "due_by": "2026-02-03",
+        "late": False,
+    }
 
 
 def test_meeting_permission_at_the_state_corp_refused_to_accept_with_receipt(world):
+    """The receipt lists what the definition requires and the package lacks (003 §7, annex 3): the
+    operator types no list, so a package can be neither refused when complete nor passed when not."""
     w = world
-    case = meeting(w, "state_corp", at(2026, 2, 2, 10))
-    ev = sv.refuse_to_accept(
-        case,
-        actor=w.operator,
-        missing_documents=["court_decision"],
-        expired_documents=["identity_document"],
-        at=at(2026, 2, 2, 10, 10),
-    )
+    expired_id = {"code": "identity_document", "source": "paper", "valid_until": dt.date(2026, 1, 31)}
+    case = meeting(w, "state_corp", at(2026, 2, 2, 10), documents=[expired_id])
+    ev = sv.refuse_to_accept(case, actor=w.operator, at=at(2026, 2, 2, 10, 10))
     assert case.status == Status.REFUSED_TO_ACCEPT
     assert ev.payload["receipt"] == "annex_3_refusal_to_accept"
-    assert ev.payload["office_number"] == "5" and ev.payload["missing_documents"] == ["court_decision"]
+    assert ev.payload["office_number"] == "5"
+    assert ev.payload["missing_documents"] == ["court_decision_deprivation"]
+    assert ev.payload["expired_documents"] == ["identity_document"]
     cits = {(c["source"], c["clause"]) for c in ev.legal_basis["citations"]}
     assert {(S003, "§7"), (S003, "annex 3")} <= cits
-    # a refusal must name what is missing
+    # a complete package cannot be refused for incompleteness, nothing changes
     case2 = meeting(w, "state_corp", at(2026, 2, 2, 11))
-    with pytest.raises(ValidationError):
-        sv.refuse_to_accept(case2, actor=w.operator, missing_documents=[], at=at(2026, 2, 2, 11, 5))
+    with pytest.raises(CaseError) as refused:
+        sv.refuse_to_accept(case2, actor=w.operator, at=at(2026, 2, 2, 11, 5))
+    assert refused.value.code == "package_complete"
     case2.refresh_from_db()
     assert case2.status == Status.SUBMITTED and case2.version == 1
+
+
+def test_an_incomplete_package_does_not_pass_the_completeness_check(world):
+    w = world
+    case = meeting(w, "provider", at(2026, 2, 2, 10), documents=[{"code": "identity_document"}])
+    sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
+    with pytest.raises(CaseError) as incomplete:
+        sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 9))
+    assert incomplete.value.code == "incomplete_package"
+    assert incomplete.value.details["missing_documents"] == ["court_decision_deprivation"]
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED and case.version == 2
 
 
 def test_meeting_permission_at_the_state_corp_preliminary_refusal_hearing_motivated_refusal(world):
@@ -90,7 +108,7 @@ def test_meeting_permission_at_the_state_corp_preliminary_refusal_hearing_motiva
     case = meeting(w, "state_corp", at(2026, 2, 2, 10))
     to_review_at_state_corp(w, case)
     assert sv.step_due(case, "preliminary_refusal") == dt.date(2026, 2, 4)  # 3 WD before 09.02
-    with pytest.raises(ValidationError):  # a judgement ground needs a written reason
+    with pytest.raises(FactRefused):  # a judgement finding needs its evidence
         sv.decide(
             case,
             actor=w.officer,
@@ -105,8 +123,8 @@ def test_meeting_permission_at_the_state_corp_preliminary_refusal_hearing_motiva
         case,
         actor=w.officer,
         at=at(2026, 2, 3, 16),
-        findings={"officer": {"false_documents": True}},
-        reasons={
+        findings={"officer.false_documents": True},
+        evidence={
             "officer.false_documents": "The court decision's number does not exist in the court registry."
         },
         hearing_at=at(2026, 2, 5, 11),
@@ -159,7 +177,7 @@ def test_late_preliminary_refusal_is_recorded_as_a_breach_not_blocked(world):
         actor=w.officer,
         at=at(2026, 2, 5, 9),
         findings={"officer.non_compliance": True},
-        reasons={"officer.non_compliance": "The character reference is missing its seal."},
+        evidence={"officer.non_compliance": "The character reference is missing its seal."},
         hearing_at=at(2026, 2, 6, 11),
         hearing_place="Room 12",
     )
@@ -184,7 +202,7 @@ def test_objection_term_lapses_only_after_two_working_days(world):
         actor=w.officer,
         at=at(2026, 2, 3, 16),
         findings={"officer.false_documents": True},
-        reasons={"officer.false_documents": "forged stamp"},
+        evidence={"officer.false_documents": "forged stamp"},
         hearing_at=at(2026, 2, 6, 11),
         hearing_place="Room 1",
     )
@@ -210,55 +228,45 @@ def test_camp_referral_through_the_portal_after_hours(world):
         consent=True,
         documents=[{"code": "birth_certificate", "source": "registry", "registry": "civil_registry"}],
     )
-    # Friday 20:00 on the portal: registered on the next working day, Monday 09.02 (002 annex 11 §7)
+    # Friday 20:00 on the portal: registered on the next working day, Monday 09.02 (002 annex 11 §7);
+    # the portal accepts it at once, by the system, in the submission's transaction
     assert case.registered_on == dt.date(2026, 2, 9) and case.due_date == dt.date(2026, 2, 16)
-    ev = sv.register_on_portal(case, at=at(2026, 2, 6, 20, 0))
+    assert case.status == Status.REGISTERED
+    ev = case.events.get(action="register_on_portal")
     assert ev.actor is None and ev.actor_role == "system"
     assert ev.payload["expected_result_date"] == "2026-02-16"
     assert ev.legal_basis_clause == "annex 11 §7"
     sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 9, 10))
     sv.start_review(case, actor=w.officer, at=at(2026, 2, 9, 11))
     sv.await_registry_data(case, registries=["education"], at=at(2026, 2, 9, 11, 1))
-    sv.receive_registry_data(case, data={"child": {"school": "No. 12"}}, at=at(2026, 2, 9, 11, 2))
-    assert case.facts["child"]["school"] == "No. 12" and case.facts["consent_personal_data"] is True
-    sv.decide(case, actor=w.officer, at=at(2026, 2, 10, 10))
-    sv.issue_result(case, actor=w.officer, at=at(2026, 2, 10, 11))
-    sv.deliver_to_cabinet(case, at=at(2026, 2, 10, 11, 1))
+    sv.receive_registry_data(case, at=at(2026, 2, 9, 11, 2))
+    decision = sv.decide(case, actor=w.officer, at=at(2026, 2, 10, 10))
+    # the consent is the application's own, recorded with that source
+    assert decision.evaluation["fact_sources"]["consent_personal_data"]["source"] == "consent"
+    sv.issue_result(case, actor=w.officer, at=at(2026, 2, 10, 11))  # delivered to the cabinet with it
     assert case.status == Status.DELIVERED_TO_CABINET
     assert case.documents.get().source == "registry"
 
 
-def test_guardianship_through_the_state_corp_custody_and_transfer_after_a_month(world):
+def test_custody_at_the_state_corp_and_transfer_after_the_month(world):
     w = world
-    case = sv.submit_application(
-        service_slug="guardianship-establishment",
-        channel="state_corp",
-        applicant=w.parent,
-        children=[w.child],
-        provider=w.dept,
-        office=w.office,
-        actor=w.operator,
-        at=at(2026, 2, 2, 10),
-        facts={"applicant": {"birth_date": "1985-08-08"}, "consent_personal_data": True},
-        consent=True,
-    )
-    assert case.due_date == dt.date(2026, 2, 27)  # 19 WD (001 annex 1 row 3)
+    case = meeting(w, "state_corp", at(2026, 2, 2, 10))
     to_review_at_state_corp(w, case)
-    sv.decide(case, actor=w.officer, at=at(2026, 2, 20))
-    sv.issue_result(case, actor=w.officer, at=at(2026, 2, 20, 12))
+    sv.decide(case, actor=w.officer, at=at(2026, 2, 4))
+    sv.issue_result(case, actor=w.officer, at=at(2026, 2, 4, 12))
     sv.hold_at_state_corp(case, actor=w.operator, at=at(2026, 2, 24, 10))
     v = case.version
-    with pytest.raises(DeadlinePassed):
+    with pytest.raises(DeadlinePassed):  # the definition's custody step: one calendar month (003 §11)
         sv.transfer_to_provider(case, actor=w.operator, at=at(2026, 3, 23, 10))
     case.refresh_from_db()
     assert case.version == v and case.status == Status.HELD_AT_STATE_CORP
     ev = sv.transfer_to_provider(case, actor=w.operator, at=at(2026, 3, 24, 10))
     assert ev.payload["custody_months"] == 1
-    # the guardianship rules' custody clause is not in the seeds: recorded as an analogy
-    assert ev.legal_basis["certainty"] == "analogy" and ev.legal_basis_clause == "§11"
+    assert ev.legal_basis["certainty"] == "exact" and ev.legal_basis_clause == "§11"
     sv.request_return(case, actor=w.operator, at=at(2026, 4, 10, 10))  # Friday
-    back = sv.resend_to_state_corp(case, actor=w.officer, at=at(2026, 4, 13, 15))  # next WD: in time
-    assert back.payload == {"due_by": "2026-04-13", "late": False}
+    back = sv.resend_to_state_corp(case, actor=w.officer, at=at(2026, 4, 13, 15))
+    # the fixture's meeting permission gives no resend term: lateness is unknown, never a default
+    assert "late" not in back.payload and "resend_transferred_result" in back.payload["term_unknown"]
     sv.hand_over(case, actor=w.operator, on="identity_document", document_number="043", at=at(2026, 4, 14))
     assert statuses(case)[-5:] == [
         "held_at_state_corp",

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from helpers import at, submit_meeting
 from qamqor.audit.models import AppendOnlyError, PersonalDataAccess
-from qamqor.cases import services as sv
+from qamqor.cases import actions as sv
 from qamqor.cases.exceptions import ConcurrentUpdate, IllegalTransition, RoleNotAllowed, ServiceNotAvailable
 from qamqor.cases.models import Application, CaseEvent
 from qamqor.cases.transitions import TABLE, Status, basis_for
@@ -100,13 +100,14 @@ def test_concurrent_decisions_the_loser_gets_a_conflict_and_nothing_changes(worl
             at=at(2026, 2, 3, 12, 1),
             expected_version=seen,
             findings={"officer.false_documents": True},
-            reasons={"officer.false_documents": "x"},
+            evidence={"officer.false_documents": "x"},
             hearing_at=at(2026, 2, 5, 10),
             hearing_place="Room 1",
         )
     assert exc.value.details["version"] == seen + 1
     case.refresh_from_db()
-    assert case.status == Status.GRANTED and case.decisions.count() == 1 and "officer" not in case.facts
+    assert case.status == Status.GRANTED and case.decisions.count() == 1
+    assert case.facts["officer"]["false_documents"] is False  # the winner's finding, not the loser's
 
 
 def test_idempotent_retries(world):

@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from helpers import at, submit_meeting, to_review_at_state_corp
-from qamqor.cases import services as sv
+from qamqor.cases import actions as sv
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import Application
 from qamqor.locale.translations import T
@@ -137,17 +137,12 @@ def test_the_custody_refusal_names_the_catalogue_term_and_the_day(world, case_ca
     assert ev.payload["custody_months"] == 2
 
 
-def test_without_a_custody_step_the_refusal_names_the_default_term(
-    world, case_catalog, install_catalog, monkeypatch
-):
+def test_without_a_custody_step_the_transfer_records_the_term_as_unknown(world, case_catalog, install_catalog):
+    """No custody term in the definition: the transfer cannot be said to be early, and no default
+    number stands in for the law; the event says the term is unknown and why."""
     steps = tuple(s for s in case_catalog.service(SLUG).versions[-1].steps if s.step != "custody")
     install_catalog(_changed(case_catalog, SLUG, steps=steps))
     case = _held_at_state_corp(world)
-    said = _too_early(world, case, at(2026, 3, 5, 15))
-    assert "1 ай сақтайды" in said["kk"] and "06.03.2026 15:00" in said["kk"]
-    assert "результат 1 месяц:" in said["ru"] and "for 1 month:" in said["en"]
-
-    monkeypatch.setattr(sv, "CUSTODY_MONTHS", 5)  # the message follows the constant the rule uses
-    said = _too_early(world, case, at(2026, 3, 7, 15))
-    assert "5 ай сақтайды" in said["kk"] and "06.07.2026 15:00" in said["kk"]
-    assert "результат 5 месяцев:" in said["ru"] and "for 5 months: not before 06.07.2026 15:00." in said["en"]
+    ev = sv.transfer_to_provider(case, actor=world.operator, at=at(2026, 2, 9, 15))
+    assert case.status == "transferred_to_provider" and "custody_months" not in ev.payload
+    assert "no custody term" in ev.payload["custody_term_unknown"]

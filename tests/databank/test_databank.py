@@ -21,6 +21,7 @@ CHILD = make_iin(dt.date(2016, 7, 1), "male", 103)
 
 def test_an_order_flows_into_the_data_bank_and_the_certificate_is_granted():
     services.record_placement(
+        source="import",
         kind="guardianship",
         carer_iin=GUARDIAN,
         child_iin=CHILD,
@@ -45,7 +46,7 @@ def test_an_order_flows_into_the_data_bank_and_the_certificate_is_granted():
 
 def test_refusal_when_the_data_bank_has_no_record():
     services.record_placement(
-        kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     req = services.request_guardianship_certificate(OTHER, CHILD, True, AT)
     assert req.decision == "refuse" and [g["item"] for g in req.grounds] == [1]
@@ -55,11 +56,11 @@ def test_refusal_when_the_data_bank_has_no_record():
 
 def test_a_placement_not_yet_started_or_ended_or_of_another_kind_is_no_record():
     services.record_placement(
-        kind="foster_family", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
+        source="import", kind="foster_family", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     assert services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT).decision == "refuse"
     p = services.record_placement(
-        kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2026, 4, 1)
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2026, 4, 1)
     )
     assert services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT).decision == "refuse"
     services.end_placement(p, on=dt.date(2026, 5, 1))
@@ -69,7 +70,7 @@ def test_a_placement_not_yet_started_or_ended_or_of_another_kind_is_no_record():
 
 def test_no_consent_refuses_without_reading_the_data_bank():
     services.record_placement(
-        kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     req = services.request_guardianship_certificate(GUARDIAN, CHILD, False, AT)
     assert req.decision == "refuse" and [g["item"] for g in req.grounds] == [2]
@@ -125,6 +126,7 @@ def test_a_bad_iin_is_refused_as_input():
 def test_relative_without_training_gets_a_one_year_duty_with_reminders_and_an_overdue_list():
     # 06.03.2025 + 1 calendar year = 06.03.2026, a Friday (working day)
     p = services.record_placement(
+        source="import",
         kind="guardianship",
         carer_iin=GUARDIAN,
         child_iin=CHILD,
@@ -153,6 +155,7 @@ def test_relative_without_training_gets_a_one_year_duty_with_reminders_and_an_ov
 def test_due_date_on_a_non_working_day_moves_to_the_next_working_day():
     # 22.03.2025 + 1 year = 22.03.2026, Nauryz (a holiday on a Sunday): the next working day
     p = services.record_placement(
+        source="import",
         kind="foster_family",
         carer_iin=GUARDIAN,
         child_iin=CHILD,
@@ -170,6 +173,7 @@ def test_due_date_on_a_non_working_day_moves_to_the_next_working_day():
 def test_no_duty_for_trained_relatives_close_relatives_or_strangers():
     services.record_training_certificate(person_iin=GUARDIAN, number="PT-0", issued_on=dt.date(2024, 1, 10))
     p1 = services.record_placement(
+        source="import",
         kind="guardianship",
         carer_iin=GUARDIAN,
         child_iin=CHILD,
@@ -177,6 +181,7 @@ def test_no_duty_for_trained_relatives_close_relatives_or_strangers():
         relation="relative",
     )
     p2 = services.record_placement(
+        source="import",
         kind="guardianship",
         carer_iin=OTHER,
         child_iin=CHILD,
@@ -184,6 +189,7 @@ def test_no_duty_for_trained_relatives_close_relatives_or_strangers():
         relation="close_relative",
     )
     p3 = services.record_placement(
+        source="import",
         kind="guardianship",
         carer_iin=OTHER,
         child_iin=CHILD,

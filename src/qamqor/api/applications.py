@@ -1,18 +1,21 @@
-"""Application endpoints: submit, list, read (timeline and deadlines), actions, queues.
+"""Application endpoints: submit, list, read (timeline, deadlines, facts with their sources), one
+endpoint per action of the case layer, and the work queue.
 
-Each action calls ONE service function of the case domain (`qamqor.cases.services`); the API adds
-authentication, input validation, the version check (ETag / If-Match) and the error shape.
+A view parses its input, calls ONE step of `qamqor.cases.actions`, and renders; the procedure
+(the portal's acceptance, a portal result's delivery to the cabinet) is the case layer's. Every body
+and response is a serializer (`api.serializers` in, `api.outputs` out), so `/api/schema/` documents
+each action by name, body and response. Every POST honours `Idempotency-Key` (`api.idempotency`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,13 +24,25 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qamqor.api import fastinput
+from qamqor.api import fastinput, idempotency, outputs
 from qamqor.api import serializers as s
-from qamqor.api.errors import IdempotencyKeyReused, PreconditionRequired, UnknownAction, VersionConflict
+from qamqor.api.errors import IdempotencyKeyReused, PreconditionRequired, VersionConflict
 from qamqor.api.prepared import Prepared
 
-IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+ERRORS = {
+    400: outputs.ErrorOut,
+    403: outputs.ErrorOut,
+    404: outputs.ErrorOut,
+    409: outputs.ErrorOut,
+    428: outputs.ErrorOut,
+}
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="a retried request with the same key answers as the first did",
+)
 
 
 def request_lang() -> str:
@@ -40,52 +55,32 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _services():
-    from qamqor.cases import services
+def _actions():
+    from qamqor.cases import actions
 
-    return services
-
-
-def _access():
-    from qamqor.cases import access
-
-    return access
+    return actions
 
 
-def _detail_queryset():
-    from qamqor.cases.models import Application
+def _selectors():
+    from qamqor.cases import selectors
 
-    return Application.objects.select_related("applicant", "provider", "office").prefetch_related(
-        "children", "documents", "decisions", "events"
-    )
+    return selectors
 
 
-def allowed_actions_for(user, case) -> list[str]:
-    from qamqor.cases.transitions import moves_from
-
-    role = getattr(user, "role", "")
-    names = []
-    for t in moves_from(case.status, case.channel):
-        if role in t.roles and t.action not in names:
-            names.append(t.action)
-    if role in ("provider_officer", "provider_head") and case.status == "in_review":
-        names.append("decide")
-    return names
-
-
-def _respond(case, user, *, code=status.HTTP_200_OK, headers: dict | None = None, **preloaded) -> Response:
+def _respond(
+    case, user, *, code=status.HTTP_200_OK, headers: dict | None = None, fact_rows=None, **preloaded
+) -> Response:
+    sel = _selectors()
     body = s.application_detail(
-        case, request_lang(), allowed_actions=allowed_actions_for(user, case), **preloaded
+        case,
+        request_lang(),
+        allowed_actions=sel.allowed_actions(user, case),
+        fact_sources=sel.fact_sources(case, timezone.localdate(), rows=fact_rows),
+        **preloaded,
     )
     response = Response(body, status=code, headers=headers or {})
     response["ETag"] = etag(case.version)
     return response
-
-
-def _load_for(user, pk: int, purpose: str):
-    """The case if this user may see it (logs the personal-data read), with its relations loaded."""
-    case = _access().get_case_for(user, pk, purpose=purpose)
-    return _detail_queryset().get(pk=case.pk)
 
 
 # --- submit / list ------------------------------------------------------------------------------------
@@ -119,7 +114,6 @@ class _People:
         return self
 
     def new_ones(self) -> bool:
-        """Whether `complete()` has people to insert."""
         return any(d["iin"] not in self.found for d in self.items)
 
     def complete(self) -> list:
@@ -165,61 +159,47 @@ def submit_body(data) -> dict:
     return data_in.validated_data
 
 
+def _positive(request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(request.query_params.get(name, default)), low), high)
+    except ValueError:
+        raise exceptions.ValidationError({name: [_("Enter a whole number.")]}, code="invalid") from None
+
+
 class ApplicationList(APIView):
     @extend_schema(
         summary="Submit an application",
         request=s.SubmitIn,
-        responses={201: OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="a retried submission with the same key returns the same application",
-            )
-        ],
+        responses={201: outputs.ApplicationOut, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAM],
     )
     def post(self, request):
         from qamqor.accounts.models import Provider, StateCorpOffice
 
         user = request.user
-        raw_key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(raw_key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("At most 100 characters.")]}, code="max_length"
-            )
-        key = f"{user.pk}:{raw_key}" if raw_key else None
+        key = idempotency.key_for(request, "submit")
         data = submit_body(request.data)
-
         if key is not None:  # a retry: the same application, the same response
-            existing = _detail_queryset().filter(idempotency_key=key).first()
+            existing = _selectors().case_by_idempotency_key(key)
             if existing is not None:
-                if (
-                    existing.service_slug != data["service"]
-                    or existing.applicant.iin != data["applicant"]["iin"]
-                ):
+                if existing.service_slug != data["service"] or existing.applicant.iin != data["applicant"]["iin"]:
                     raise IdempotencyKeyReused()
-                return _respond(
-                    existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"}
-                )
-
+                return _respond(existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})
         # the user's provider and office came with the token (one query: api.authentication)
-        provider = _org(
-            Provider, data.get("provider"), "provider", getattr(user, "provider", None)
-        ) or getattr(user, "provider", None)
-        office = _org(
-            StateCorpOffice, data.get("office"), "office", getattr(user, "office", None)
-        ) or getattr(user, "office", None)
+        provider = _org(Provider, data.get("provider"), "provider", getattr(user, "provider", None)) or getattr(
+            user, "provider", None
+        )
+        office = _org(StateCorpOffice, data.get("office"), "office", getattr(user, "office", None)) or getattr(
+            user, "office", None
+        )
         if provider is None:
             raise exceptions.ValidationError({"provider": [_("This field is required.")]}, code="required")
         people = _People([data["applicant"], *data["children"]]).read()
-        portal = data["channel"] == "portal"
-        # one transaction for the new people, the application and the portal's acceptance; when
-        # there is nothing else to write, `submit` opens its own, around its inserts only (on
-        # SQLite the write lock is then held for the inserts, not for the checks before them)
-        with transaction.atomic() if portal or people.new_ones() else contextlib.nullcontext():
+        # new people and the application in one transaction; with nobody new, `submit` opens its own
+        # around its inserts only (on SQLite the write lock is then held for the inserts alone)
+        with transaction.atomic() if people.new_ones() else contextlib.nullcontext():
             applicant, *children = people.complete()
-            submitted = _services().submit(
+            submitted = _actions().submit(
                 service_slug=data["service"],
                 channel=data["channel"],
                 applicant=applicant,
@@ -232,15 +212,10 @@ class ApplicationList(APIView):
                 documents=[dict(d) for d in data["documents"]],
                 idempotency_key=key,
             )
-            case = submitted.case
-            portal = portal and case.status == "submitted" and not submitted.replayed
-            if portal:
-                # the portal accepts at once: "request accepted" with the result date (system move)
-                _services().register_on_portal(case)
-        if submitted.replayed:  # a concurrent retry's application: answer with the stored one
-            return _respond(_detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
-        # a fresh submission: answer from what is in hand (no re-read; no decisions yet); after the
-        # portal's registration the timeline has two events, read once
+        case = submitted.case
+        if submitted.replayed or case.channel == "portal":  # re-read: a concurrent retry's, or accepted
+            return _respond(_selectors().detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
+        # a fresh submission: answer from what is in hand (no re-read; no decisions yet)
         return _respond(
             case,
             user,
@@ -248,43 +223,45 @@ class ApplicationList(APIView):
             children=children,
             decisions=[],
             documents=submitted.documents,
-            events=None if portal else [submitted.event],
+            events=[submitted.event],
+            fact_rows=submitted.facts,
         )
 
     @extend_schema(
+        operation_id="applications_list",
         summary="Applications I may see (no personal data in the list)",
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("service", OpenApiTypes.STR),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: outputs.ApplicationListOut, 400: outputs.ErrorOut},
     )
     def get(self, request):
-        qs = _access().cases_visible_to(request.user).select_related("provider", "office")
-        if st := request.query_params.get("status"):
-            qs = qs.filter(status=st)
-        if svc := request.query_params.get("service"):
-            qs = qs.filter(service_slug=svc)
-        try:
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            raise exceptions.ValidationError(
-                {"limit": [_("Enter a whole number.")]}, code="invalid"
-            ) from None
-        total = qs.count()
+        limit = _positive(request, "limit", 100, 1, 500)
+        offset = _positive(request, "offset", 0, 0, 10**9)
+        params = s.ListFilterIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        qs = _selectors().visible_cases(request.user, **params.validated_data)
         lang = request_lang()
-        rows = [
-            s.application_summary(a, lang)
-            for a in qs.order_by("-submitted_at", "-id")[offset : offset + limit]
-        ]
-        return Response({"count": total, "offset": offset, "limit": limit, "results": rows})
+        rows = [s.application_summary(a, lang) for a in qs[offset : offset + limit]]
+        return Response({"count": qs.count(), "offset": offset, "limit": limit, "results": rows})
+
+
+def _parse_version(header: str) -> int | None:
+    m = ETAG_RE.match(header or "")
+    return int(m.group(1)) if m else None
 
 
 class ApplicationDetail(APIView):
-    @extend_schema(summary="An application with its timeline and deadlines", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="application_retrieve",
+        summary="An application with its timeline, deadlines and facts with their sources",
+        responses={200: outputs.ApplicationOut, 304: None, 404: outputs.ErrorOut},
+    )
     def get(self, request, pk: int):
-        case = _load_for(request.user, pk, "view")
+        case = _selectors().case_for(request.user, pk, purpose="view")
         inm = request.META.get("HTTP_IF_NONE_MATCH")
         if inm and _parse_version(inm) == case.version:
             r = Response(status=status.HTTP_304_NOT_MODIFIED)
@@ -293,159 +270,115 @@ class ApplicationDetail(APIView):
         return _respond(case, request.user)
 
 
-# --- actions ------------------------------------------------------------------------------------------
+# --- actions: one endpoint each -----------------------------------------------------------------------
 
-# action name → (input serializer, service function name); one service call per action.
-ACTIONS: dict[str, tuple[type, str]] = {
-    "accept_at_front_office": (s.EmptyIn, "accept_at_front_office"),
-    "register_at_provider": (s.EmptyIn, "register_at_provider"),
-    "refuse_to_accept": (s.RefuseToAcceptIn, "refuse_to_accept"),
-    "send_by_courier": (s.EmptyIn, "send_by_courier"),
-    "receive_at_provider": (s.EmptyIn, "receive_at_provider"),
-    "check_completeness": (s.EmptyIn, "check_completeness"),
-    "start_review": (s.EmptyIn, "start_review"),
-    "await_registry_data": (s.EmptyIn, "await_registry_data"),
-    "receive_registry_data": (s.EmptyIn, "receive_registry_data"),
-    "decide": (s.DecideIn, "decide"),
-    "grant": (s.EmptyIn, "grant"),
-    "issue_preliminary_refusal": (s.PreliminaryRefusalIn, "issue_preliminary_refusal"),
-    "hold_hearing": (s.HearingIn, "hold_hearing"),
-    "lapse_objection_term": (s.LapseIn, "lapse_objection_term"),
-    "issue_final_refusal": (s.EmptyIn, "issue_final_refusal"),
-    "issue_result": (s.EmptyIn, "issue_result"),
-    "hold_at_state_corp": (s.EmptyIn, "hold_at_state_corp"),
-    "hand_over": (s.HandOverIn, "hand_over"),
-    "transfer_to_provider": (s.EmptyIn, "transfer_to_provider"),
-    "request_return": (s.EmptyIn, "request_return"),
-    "resend_to_state_corp": (s.EmptyIn, "resend_to_state_corp"),
-    "withdraw": (s.ReasonIn, "withdraw"),
+
+@dataclass(frozen=True)
+class Action:
+    body: type
+    step: str  # the function of qamqor.cases.actions
+    summary: str
+
+
+ACTIONS: dict[str, Action] = {
+    "accept_at_front_office": Action(s.EmptyIn, "accept_at_front_office", "Accept at the State Corporation (receipt)"),
+    "register_at_provider": Action(s.EmptyIn, "register_at_provider", "Register at the provider's office"),
+    "refuse_to_accept": Action(s.ReasonIn, "refuse_to_accept", "Refuse to accept an incomplete package (lists what is missing)"),
+    "send_by_courier": Action(s.EmptyIn, "send_by_courier", "Send the package to the provider by courier"),
+    "receive_at_provider": Action(s.EmptyIn, "receive_at_provider", "Receive the package at the provider"),
+    "check_completeness": Action(s.EmptyIn, "check_completeness", "Check the package is complete"),
+    "start_review": Action(s.EmptyIn, "start_review", "Start the review"),
+    "collect_registry_data": Action(s.EmptyIn, "collect_registry_data", "Ask the state information systems"),
+    "await_registry_data": Action(s.EmptyIn, "await_registry_data", "Wait for the state information systems"),
+    "receive_registry_data": Action(s.EmptyIn, "receive_registry_data", "Back to review with the registries' data"),
+    "record_findings": Action(s.FindingsIn, "record_official_findings", "Record official findings with evidence"),
+    "decide": Action(s.DecideIn, "decide", "Decide as the rules give over the recorded facts"),
+    "grant": Action(s.EmptyIn, "grant", "Grant (only where the rules grant)"),
+    "issue_preliminary_refusal": Action(
+        s.PreliminaryRefusalIn, "issue_preliminary_refusal", "Preliminary refusal with the hearing's time and place"
+    ),
+    "hold_hearing": Action(s.HearingIn, "hold_hearing", "Record the hearing"),
+    "lapse_objection_term": Action(s.EmptyIn, "lapse_objection_term", "The objection term has lapsed"),
+    "issue_final_refusal": Action(s.EmptyIn, "issue_final_refusal", "Motivated refusal on the grounds that still apply"),
+    "issue_result": Action(s.EmptyIn, "issue_result", "Issue the result"),
+    "hold_at_state_corp": Action(s.EmptyIn, "hold_at_state_corp", "Keep the result at the State Corporation"),
+    "hand_over": Action(s.HandOverIn, "hand_over", "Hand the result over"),
+    "transfer_to_provider": Action(s.EmptyIn, "transfer_to_provider", "Transfer an unclaimed result to the provider"),
+    "request_return": Action(s.EmptyIn, "request_return", "Ask the provider to send the result back"),
+    "resend_to_state_corp": Action(s.EmptyIn, "resend_to_state_corp", "Send the result back to the State Corporation"),
+    "withdraw": Action(s.ReasonIn, "withdraw", "Withdraw the application"),
 }
 
 
-# Moves the system makes right after a person's action (actor None): a portal result goes straight
-# to the personal cabinet (002_eefeb2ec619131ea.txt annex 11 §7).
-SYSTEM_FOLLOW_UPS = {("portal", "issue_result"): ("result_issued", "deliver_to_cabinet")}
+class _ActionView(APIView):
+    """POST applications/<pk>/actions/<name>/ with If-Match: the version from the ETag."""
+
+    action_name = ""
+
+    def post(self, request, pk: int):
+        spec = ACTIONS[self.action_name]
+        expected = _parse_version(request.META.get("HTTP_IF_MATCH") or "")
+        if not request.META.get("HTTP_IF_MATCH"):
+            raise PreconditionRequired()
+        if expected is None:
+            raise exceptions.ValidationError({"If-Match": [_("Send the version as given in the ETag header.")]}, code="invalid")
+        key = idempotency.key_for(request, f"case:{pk}:{self.action_name}")
+        case = _selectors().case_for(request.user, pk, purpose=f"action:{self.action_name}")
+        if case.version != expected and key is None:
+            raise VersionConflict()
+        body = spec.body(data=request.data)
+        body.is_valid(raise_exception=True)
+        getattr(_actions(), spec.step)(
+            case, actor=request.user, expected_version=expected, idempotency_key=key, **body.validated_data
+        )
+        return _respond(_selectors().detail_queryset().get(pk=case.pk), request.user)
 
 
-def _parse_version(header: str) -> int | None:
-    m = ETAG_RE.match(header or "")
-    return int(m.group(1)) if m else None
+def _action_view(name: str, spec: Action):
+    def post(self, request, pk: int):
+        return _ActionView.post(self, request, pk)
 
-
-class ApplicationAction(APIView):
-    @extend_schema(
-        summary="Do an action on an application (If-Match: the version from the ETag)",
-        request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 428: OpenApiTypes.OBJECT},
+    view = type(f"{''.join(p.title() for p in name.split('_'))}Action", (_ActionView,), {"action_name": name})
+    view.post = extend_schema(
+        operation_id=f"application_{name}",
+        summary=spec.summary,
+        request=spec.body,
+        responses={200: outputs.ApplicationOut, **ERRORS},
         parameters=[
             OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER),
+            IDEMPOTENCY_PARAM,
         ],
-    )
-    def post(self, request, pk: int, action: str):
-        if action not in ACTIONS:
-            raise UnknownAction()
-        serializer_class, function_name = ACTIONS[action]
-        header = request.META.get("HTTP_IF_MATCH")
-        if not header:
-            raise PreconditionRequired()
-        expected = _parse_version(header)
-        if expected is None:
-            raise exceptions.ValidationError(
-                {"If-Match": [_("Send the version as given in the ETag header.")]}, code="invalid"
-            )
-        case = _access().get_case_for(request.user, pk, purpose=f"action:{action}")
-        if case.version != expected:
-            raise VersionConflict()
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        kwargs = dict(body.validated_data)
-        raw_key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
-        if raw_key:
-            kwargs["idempotency_key"] = f"{request.user.pk}:{pk}:{raw_key}"[:120]
-        function = getattr(_services(), function_name)
-        with transaction.atomic():
-            function(case, actor=request.user, expected_version=expected, **kwargs)
-            follow_up = SYSTEM_FOLLOW_UPS.get((case.channel, action))
-            if follow_up and case.status == follow_up[0]:
-                getattr(_services(), follow_up[1])(case)
-        return _respond(_detail_queryset().get(pk=case.pk), request.user)
+    )(post)
+    return view
+
+
+action_urls = [
+    path(f"applications/<int:pk>/actions/{name}/", _action_view(name, spec).as_view(), name=f"application-{name}")
+    for name, spec in ACTIONS.items()
+]
 
 
 # --- queues --------------------------------------------------------------------------------------------
 
 
-def _prelim_latest(case) -> dt.date | None:
-    """The latest day for the preliminary refusal, from the case's computed deadlines."""
-    return _services().step_due(case, "preliminary_refusal")
-
-
-def queue_flags(case, today: dt.date, now: dt.datetime, within: int) -> dict:
-    from qamqor.rules.calendar import working_days_between
-
-    if case.due_at is not None:
-        overdue = now > case.due_at
-        at_risk = not overdue and (case.due_at - now) <= dt.timedelta(minutes=settings.QAMQOR_AT_RISK_MINUTES)
-        return {"overdue": overdue, "at_risk": at_risk, "watch": "due_at"}
-    overdue = case.due_date is not None and today > case.due_date
-    watch = None
-    at_risk = False
-    if not overdue:
-        dates = []
-        prelim = (
-            _prelim_latest(case)
-            if case.status in ("in_review", "awaiting_registry_data", "completeness_checked")
-            else None
-        )
-        if prelim is not None and prelim >= today:
-            dates.append(("preliminary_refusal", prelim))
-        if case.due_date is not None:
-            dates.append(("due_date", case.due_date))
-        for name, day in sorted(dates, key=lambda x: x[1]):
-            if working_days_between(today, day) <= within:
-                at_risk, watch = True, name
-                break
-    return {"overdue": overdue, "at_risk": at_risk, "watch": watch}
-
-
 class Queue(APIView):
     @extend_schema(
         summary="My work queue: open applications by due date, with overdue and at-risk flags",
-        parameters=[
-            OpenApiParameter(
-                "within", OpenApiTypes.INT, description="at risk within this many working days (default 2)"
-            )
-        ],
-        responses=OpenApiTypes.OBJECT,
+        parameters=[OpenApiParameter("within", OpenApiTypes.INT, description="at risk within this many working days")],
+        responses={200: outputs.QueueOut, 400: outputs.ErrorOut, 403: outputs.ErrorOut},
     )
     def get(self, request):
-        from qamqor.cases.transitions import TERMINAL
-
-        try:
-            within = int(request.query_params.get("within", settings.QAMQOR_AT_RISK_WORKING_DAYS))
-        except ValueError:
-            raise exceptions.ValidationError(
-                {"within": [_("Enter a whole number.")]}, code="invalid"
-            ) from None
-        if request.user.role not in ("provider_officer", "provider_head", "front_office_operator"):
-            raise exceptions.PermissionDenied(
-                _("Only provider staff and State Corporation operators have a queue.")
-            )
-        qs = (
-            _access()
-            .cases_visible_to(request.user)
-            .exclude(status__in=[str(x) for x in TERMINAL])
-            .select_related("provider", "office")
-            .order_by(
-                F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id"
-            )
-        )
+        sel = _selectors()
+        within = _positive(request, "within", settings.QAMQOR_AT_RISK_WORKING_DAYS, 0, 60)
+        if request.user.role not in sel.QUEUE_ROLES:
+            raise exceptions.PermissionDenied(_("Only provider staff and State Corporation operators have a queue."))
         now = timezone.now()
         today = timezone.localdate(now)
         lang = request_lang()
-        rows = []
-        for case in qs[:500]:
-            row = s.application_summary(case, lang)
-            row.update(queue_flags(case, today, now, within))
-            rows.append(row)
+        rows = [
+            {**s.application_summary(case, lang), **sel.queue_flags(case, today, now, within)}
+            for case in sel.work_queue(request.user)
+        ]
         return Response({"today": today.isoformat(), "within_working_days": within, "results": rows})
+
+

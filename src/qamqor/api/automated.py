@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qamqor.api.applications import request_lang
-from qamqor.api.serializers import status_label, validate_iin_field
-
-IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
+from qamqor.api import idempotency, outputs
+from qamqor.api.applications import ERRORS, IDEMPOTENCY_PARAM, request_lang
+from qamqor.api.serializers import DocumentIn, status_label, validate_iin_field
 
 
 class AutomatedRequestIn(serializers.Serializer):
@@ -34,6 +32,7 @@ class AutomatedRequestIn(serializers.Serializer):
     provider = serializers.SlugField(
         max_length=64, help_text="code of the education department the request is addressed to"
     )
+    documents = DocumentIn(many=True, required=False, default=list)
 
     def validate_facts(self, value):
         if not isinstance(value, dict):
@@ -81,26 +80,15 @@ class AutomatedRequests(APIView):
     @extend_schema(
         summary="Apply to a fully automated service (decided with no human step)",
         request=AutomatedRequestIn,
-        responses={201: OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="a retried request with the same key returns the same result",
-            )
-        ],
+        responses={201: outputs.AutomatedOut, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAM],
     )
     def post(self, request, slug: str):
         from qamqor.accounts.models import Provider
-        from qamqor.cases.automated import apply_automated
+        from qamqor.cases.actions import apply_automated
 
         user = request.user
-        raw_key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(raw_key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("At most 100 characters.")]}, code="max_length"
-            )
+        key = idempotency.key_for(request, f"automated:{slug}")
         data = AutomatedRequestIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -114,7 +102,8 @@ class AutomatedRequests(APIView):
             provider=provider,
             facts=v["facts"],
             consent=v["consent"],
-            idempotency_key=f"{user.pk}:automated:{raw_key}" if raw_key else None,
+            documents=[dict(d) for d in v["documents"]],
+            idempotency_key=key,
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(
@@ -124,11 +113,12 @@ class AutomatedRequests(APIView):
 
 class AutomatedResult(APIView):
     @extend_schema(
-        summary="The result of a fully automated request (personal cabinet)", responses=OpenApiTypes.OBJECT
+        summary="The result of a fully automated request (personal cabinet)",
+        responses={200: outputs.CabinetOut, 404: outputs.ErrorOut},
     )
     def get(self, request, slug: str, pk: int):
         from qamqor.cases.access import get_case_for
-        from qamqor.cases.automated import cabinet_result
+        from qamqor.cases.selectors import cabinet_result
 
         case = get_case_for(request.user, pk, purpose="automated result (personal cabinet)")
         if case.service_slug != slug:

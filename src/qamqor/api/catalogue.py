@@ -97,7 +97,12 @@ ON_PARAM = OpenApiParameter("on", OpenApiTypes.DATE, description="the day (defau
 class ServiceList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[ON_PARAM], responses=OpenApiTypes.OBJECT, summary="The catalogue of services")
+    @extend_schema(
+        operation_id="services_list",
+        parameters=[ON_PARAM],
+        responses=OpenApiTypes.OBJECT,
+        summary="The catalogue of services",
+    )
     def get(self, request):
         on = _on(request)
         catalog = load_catalog()
@@ -110,6 +115,7 @@ class ServiceDetail(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="service_retrieve",
         parameters=[ON_PARAM],
         responses=OpenApiTypes.OBJECT,
         summary="One service: every version, the one in force",

@@ -44,6 +44,12 @@ class IllegalMove(exceptions.APIException):
     default_code = "illegal_transition"
 
 
+class CaseRefused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The rules do not allow this.")
+    default_code = "refused"
+
+
 class UnknownAction(exceptions.NotFound):
     default_detail = _("There is no such action.")
     default_code = "unknown_action"
@@ -68,6 +74,9 @@ def _domain_exception(exc):
     if not isinstance(exc, ce.CaseError):
         return None
     message = str(exc)
+    field_errors = getattr(exc, "field_errors", None)
+    if field_errors:  # facts refused: reported field by field, as every other 400 with field errors
+        return exceptions.ValidationError({f"facts.{k}": [str(v)] for k, v in field_errors.items()})
     if isinstance(exc, ce.ConcurrentUpdate):
         return VersionConflict(message or None)
     if isinstance(exc, ce.AccessDenied):
@@ -80,7 +89,9 @@ def _domain_exception(exc):
         return IllegalMove(message or None, code=exc.code)
     if isinstance(exc, ce.ServiceNotAvailable):
         return ServiceUnavailableForApplication(message or None, code=exc.code)
-    return exceptions.APIException(message, code=exc.code)
+    # the rules refuse what was asked (a fact from a source the law does not accept, a decision the
+    # gate does not allow, an incomplete package): the request is wrong, nothing changed
+    return CaseRefused(message or None, code=exc.code)
 
 
 def _django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -104,6 +115,8 @@ def exception_handler(exc, context):
     extra = None
     if mapped is not None:
         extra = getattr(exc, "details", None) or None
+        if isinstance(mapped, exceptions.ValidationError) and getattr(exc, "code", None):
+            extra = {"reason": exc.code, **(extra or {})}
         exc = mapped
     if isinstance(exc, DjangoValidationError):
         exc = _django_validation(exc)

@@ -68,34 +68,30 @@ class EmptyIn(serializers.Serializer):
     pass
 
 
-class RefuseToAcceptIn(serializers.Serializer):
-    missing_documents = serializers.ListField(
-        child=serializers.SlugField(max_length=80), required=False, default=list
-    )
-    expired_documents = serializers.ListField(
-        child=serializers.SlugField(max_length=80), required=False, default=list
-    )
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-    def validate(self, attrs):
-        if not attrs.get("missing_documents") and not attrs.get("expired_documents"):
-            raise serializers.ValidationError(
-                {"missing_documents": [_("Name the missing or expired documents.")]}, code="required"
-            )
-        return attrs
-
-
 class PreliminaryRefusalIn(serializers.Serializer):
     hearing_at = serializers.DateTimeField()
     hearing_place = serializers.CharField(max_length=300)
 
 
-class DecideIn(serializers.Serializer):
-    findings = serializers.JSONField(
-        required=False, default=dict, help_text="officer's findings (facts needing judgement)"
+class FindingsIn(serializers.Serializer):
+    findings = serializers.DictField(
+        help_text='official\'s findings: fact path → value (e.g. {"officer.false_documents": true})'
     )
-    reasons = serializers.JSONField(
-        required=False, default=dict, help_text="written reason per judgement finding"
+    evidence = serializers.DictField(
+        child=serializers.CharField(max_length=5000),
+        help_text="fact path → the evidence: the documents examined and why",
+    )
+
+
+class DecideIn(serializers.Serializer):
+    findings = serializers.DictField(
+        required=False, default=dict, help_text="official's findings (facts needing judgement), by fact path"
+    )
+    evidence = serializers.DictField(
+        child=serializers.CharField(max_length=5000),
+        required=False,
+        default=dict,
+        help_text="the evidence of each finding, by fact path",
     )
     hearing_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     hearing_place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -111,12 +107,19 @@ class HandOverIn(serializers.Serializer):
     representative = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class LapseIn(serializers.Serializer):
-    notice_received_on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ListFilterIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=(), required=False)
+    service = serializers.SlugField(max_length=80, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from qamqor.cases.transitions import Status
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = Status.choices
 
 
 # --- output ------------------------------------------------------------------------------------------
@@ -222,6 +225,7 @@ def application_detail(
     decisions=None,
     documents=None,
     events=None,
+    fact_sources: dict | None = None,
 ) -> dict:
     """`children`, `decisions`, `documents`, `events` may be given when the caller already has them
     (a fresh submission), in the order the relations are read in (documents by id, events by seq)."""
@@ -232,6 +236,7 @@ def application_detail(
         "children": [person_out(c) for c in (a.children.all() if children is None else children)],
         "consent": a.consent,
         "facts": a.facts,
+        "fact_sources": fact_sources or {},
         "deadlines": a.deadlines,
         "hearing_at": a.hearing_at.isoformat() if a.hearing_at else None,
         "hearing_place": a.hearing_place,

@@ -13,10 +13,6 @@ urlpatterns = [
     path("services/<slug:slug>/", catalogue.ServiceDetail.as_view(), name="service-detail"),
     path("applications/", applications.ApplicationList.as_view(), name="application-list"),
     path("applications/<int:pk>/", applications.ApplicationDetail.as_view(), name="application-detail"),
-    path(
-        "applications/<int:pk>/actions/<slug:action>/",
-        applications.ApplicationAction.as_view(),
-        name="application-action",
-    ),
+    *applications.action_urls,  # one endpoint per action of the case layer
     path("queues/mine/", applications.Queue.as_view(), name="queue"),
 ]

@@ -37,10 +37,6 @@ def cases_visible_to(user) -> QuerySet[Application]:
     return qs.none()
 
 
-def can_see(user, case: Application) -> bool:
-    return cases_visible_to(user).filter(pk=case.pk).exists()
-
-
 def log_personal_data_access(user, case: Application, purpose: str, *, at: dt.datetime | None = None) -> None:
     """Log a read of the applicant's and the children's personal data in this case."""
     subjects = [(case.applicant.iin, "applicant")] + [(c.iin, "child") for c in case.children.all()]

@@ -150,6 +150,51 @@ class Document(models.Model):
         return f"{self.code} ({self.source})"
 
 
+class FactSource(models.TextChoices):
+    """Where a fact came from; the service definition says which the law accepts per fact
+    (`fact_sources`, qamqor.catalog.provenance)."""
+
+    REGISTRY = "registry", _("a state information system")
+    DATABANK = "databank", _("the Republican data bank")
+    OFFICER = "officer", _("an official's finding")
+    DECLARATION = "declaration", _("the recipient's declaration")
+    CONSENT = "consent", _("the recipient's consent")
+    AUTOMATION = "automation", _("not examined: a fully automated service")
+
+
+class CaseFact(AppendOnlyModel):
+    """One fact of a case with its source. Append-only: a later row of the same path supersedes an
+    earlier one (a registry's fresh answer, an officer's finding), so the history stays."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="fact_rows")
+    path = models.CharField(max_length=200)
+    value = models.JSONField(null=True)
+    source = models.CharField(max_length=12, choices=FactSource.choices)
+    registry = models.CharField(max_length=40, blank=True, help_text="which registry answered")
+    reference = models.CharField(max_length=300, blank=True, help_text="the record's reference in its source")
+    consent_reference = models.CharField(max_length=64, blank=True, help_text="consent-ledger entry")
+    document = models.ForeignKey(
+        "Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the document supporting a declaration, where the law asks for one",
+    )
+    evidence = models.TextField(blank=True, help_text="an official's finding: the evidence or reasoning")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["application_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.path}={self.value!r} ({self.source})"
+
+
 class DecisionKind(models.TextChoices):
     GRANT = "grant", _("grant")
     PRELIMINARY_REFUSAL = "preliminary_refusal", _("preliminary decision of refusal")

@@ -1,26 +1,178 @@
-"""Read-side helpers (queues, timelines). Access control lives in `cases.access`."""
+"""Reads of the case layer: what the API and the pages show (access control: `cases.access`)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from qamqor.cases.access import cases_visible_to
-from qamqor.cases.models import Application, CaseEvent
-from qamqor.cases.transitions import TERMINAL, moves_from
+from django.conf import settings
+from django.db.models import F, QuerySet
+
+from qamqor.cases.access import cases_visible_to, get_case_for
+from qamqor.cases.actions.common import version_of
+from qamqor.cases.actions.deadlines import step_due
+from qamqor.cases.actions.facts import current_facts
+from qamqor.cases.exceptions import ServiceNotAvailable
+from qamqor.cases.models import Application, DecisionKind
+from qamqor.cases.transitions import TERMINAL, Status, moves_from
+from qamqor.rules.calendar import fmt, local, working_days_between
+from qamqor.rules.types import LANGS
+
+QUEUE_ROLES = ("provider_officer", "provider_head", "front_office_operator")
+QUEUE_LIMIT = 500
+# a decision move of the table is offered to the API as the one action "decide" besides its own name
+DECIDE = "decide"
 
 
-def open_cases(user) -> QuerySet[Application]:
-    return cases_visible_to(user).exclude(status__in=[s.value for s in TERMINAL])
+def detail_queryset() -> QuerySet[Application]:
+    return Application.objects.select_related("applicant", "provider", "office").prefetch_related(
+        "children", "documents", "decisions", "events", "fact_rows"
+    )
 
 
-def timeline(case: Application) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("seq")
+def case_for(user, pk, *, purpose: str) -> Application:
+    """The case if this user may see it (the personal-data read is logged), its relations loaded."""
+    case = get_case_for(user, pk, purpose=purpose)
+    return detail_queryset().get(pk=case.pk)
 
 
-def next_moves(case: Application, role: str) -> list[dict]:
-    """The moves the table allows from the case's status for this role (for UIs)."""
-    return [
-        {"action": t.action, "to": t.target, "label": t.label}
-        for t in moves_from(case.status, case.channel)
-        if role in t.roles
-    ]
+def case_by_idempotency_key(key: str) -> Application | None:
+    return detail_queryset().filter(idempotency_key=key).first()
+
+
+def allowed_actions(user, case: Application) -> list[str]:
+    """The actions the table allows this user's role from the case's status (a decision move also
+    offers `decide`, the official's one step that records findings and decides)."""
+    role = getattr(user, "role", "")
+    names: list[str] = []
+    for t in moves_from(case.status, case.channel):
+        if role in t.roles:
+            for name in ((DECIDE,) if t.decides else ()) + (t.action,):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def fact_sources(case: Application, on: dt.date, *, rows=None) -> dict:
+    """Every fact of the case with its source (registry, officer's finding, declaration…); `rows`
+    when the caller has them (a fresh submission), else the (prefetched) relation."""
+    try:
+        version = version_of(case)
+    except ServiceNotAvailable:  # a case whose version is gone shows no evaluation
+        return {}
+    rows = case.fact_rows.all() if rows is None else rows
+    return current_facts(case, version, on=on, rows=rows).sources
+
+
+def visible_cases(user, *, status: str | None = None, service: str | None = None) -> QuerySet[Application]:
+    qs = cases_visible_to(user).select_related("provider", "office")
+    if status:
+        qs = qs.filter(status=status)
+    if service:
+        qs = qs.filter(service_slug=service)
+    return qs.order_by("-submitted_at", "-id")
+
+
+def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int) -> dict:
+    """Overdue and at-risk marks of an open case (at risk: its due date, or the latest day of the
+    preliminary refusal, within `within` working days)."""
+    if case.due_at is not None:
+        overdue = now > case.due_at
+        at_risk = not overdue and (case.due_at - now) <= dt.timedelta(minutes=settings.QAMQOR_AT_RISK_MINUTES)
+        return {"overdue": overdue, "at_risk": at_risk, "watch": "due_at"}
+    overdue = case.due_date is not None and today > case.due_date
+    watch, at_risk = None, False
+    if not overdue:
+        dates = []
+        if case.status in (Status.IN_REVIEW, Status.AWAITING_REGISTRY_DATA, Status.COMPLETENESS_CHECKED):
+            prelim = step_due(case, "preliminary_refusal")
+            if prelim is not None and prelim >= today:
+                dates.append(("preliminary_refusal", prelim))
+        if case.due_date is not None:
+            dates.append(("due_date", case.due_date))
+        for name, day in sorted(dates, key=lambda x: x[1]):
+            if working_days_between(today, day) <= within:
+                at_risk, watch = True, name
+                break
+    return {"overdue": overdue, "at_risk": at_risk, "watch": watch}
+
+
+def work_queue(user) -> QuerySet[Application]:
+    """Open cases the user may see, by due date (no due date last)."""
+    return (
+        cases_visible_to(user)
+        .exclude(status__in=[str(x) for x in TERMINAL])
+        .select_related("provider", "office")
+        .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")
+    )[:QUEUE_LIMIT]
+
+
+def cabinet_result(case: Application, lang: str = "kk") -> dict:
+    """What the recipient's personal cabinet shows for an automated case: the result of the
+    standard's row 5 (the notice and decision, or the motivated refusal with its grounds), the
+    refusal to accept with the missing facts, or that the case is still waiting."""
+
+    lang = lang if lang in LANGS else "kk"
+    base = {"number": case.number, "service": case.service_slug, "status": case.status}
+    if case.status == Status.REFUSED_TO_ACCEPT:
+        event = case.events.filter(action="refuse_incomplete_automated").first()
+        payload = event.payload if event else {}
+        return {
+            **base,
+            "kind": "refusal_to_accept",
+            "date": fmt(local(event.at).date()) if event else None,
+            "missing_facts": payload.get("missing_facts", []),
+            "text": (payload.get("reason") or {}).get(lang, ""),
+            "legal_basis": event.legal_basis if event else {},
+        }
+    decision = case.decisions.order_by("-decided_at", "-id").first()
+    if case.status != Status.DELIVERED_TO_CABINET or decision is None:
+        return {**base, "kind": "pending", "date": None}
+    version = version_of(case)
+    refused = decision.kind != DecisionKind.GRANT
+    result = next(
+        (r for r in version.results if (r.code == "motivated_refusal") == refused),
+        version.results[0] if version.results else None,
+    )
+    delivered = case.events.filter(action="deliver_to_cabinet").order_by("-seq").first()
+    out = {
+        **base,
+        "kind": "motivated_refusal" if refused else "grant",
+        "result": {
+            "code": result.code,
+            "text": result.text.get(lang),
+            "citation": result.citation.as_dict(),
+        }
+        if result is not None
+        else None,
+        "date": fmt(local(decision.decided_at).date()),
+        "delivered_at": fmt(local(delivered.at).date()) if delivered else None,
+        "decided_automatically": decision.decided_by_id is None,
+        "note": (decision.reasons.get("decided_automatically") or {}).get(lang, ""),
+        "grounds": [
+            {
+                "item": g["item"],
+                "code": g["code"],
+                "citation": g["citation"],
+                "text": g["explanation"].get(lang, ""),
+            }
+            for g in decision.grounds
+        ],
+        "judgement_not_examined": [
+            {"item": j["item"], "code": j["code"], "note": j["note"].get(lang, "")}
+            for j in decision.evaluation.get("judgement_not_examined", [])
+        ],
+    }
+    if refused:
+        out["no_hearing"] = (decision.reasons.get("no_hearing") or {}).get(lang, "")
+    else:
+        from qamqor.databank.models import Obligation
+
+        out["duties"] = [
+            {
+                "code": o.code,
+                "due_on": fmt(o.due_on),
+                "citation": {"source": o.citation_source, "clause": o.citation_clause},
+            }
+            for o in Obligation.objects.filter(placement__case_id=case.pk).order_by("due_on", "id")
+        ]
+    return out

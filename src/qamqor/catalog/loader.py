@@ -11,10 +11,9 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from dataclasses import replace
 
 import yaml
 

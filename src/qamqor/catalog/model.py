@@ -221,6 +221,15 @@ class Catalog:
         except KeyError:
             raise UnknownService(slug) from None
 
+    def placement_version(self, kind: str, day: dt.date) -> ServiceVersion | None:
+        """The version in force on `day` whose grant records a placement of `kind` in the data bank
+        (its `procedure.placement`)."""
+        for service in self.services.values():
+            v = service.version_on(day)
+            if v is not None and v.procedure is not None and v.procedure.placement == kind:
+                return v
+        return None
+
     def params_on(self, day: dt.date) -> dict[str, float]:
         """The parameter values in force on a day (memoised: the catalogue is immutable once loaded)."""
         found = self._params_by_day.get(day)

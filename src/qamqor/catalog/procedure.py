@@ -124,7 +124,9 @@ class Procedures:
 def load_procedures(path: Path = PROCEDURES_FILE) -> Procedures:
     with open(path, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
-    texts = {str(t): {k: _basis(v) for k, v in (m.get("steps") or {}).items()} for t, m in raw["texts"].items()}
+    texts = {
+        str(t): {k: _basis(v) for k, v in (m.get("steps") or {}).items()} for t, m in raw["texts"].items()
+    }
     order = tuple(str(x) for x in raw.get("analogy_order") or ())
     if set(order) - set(texts):
         raise ValueError(f"{path.name}: analogy_order names unknown texts")

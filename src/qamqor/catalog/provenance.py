@@ -10,7 +10,9 @@ that may establish it (docs/catalog-format.md "Fact sources", decision 0012):
 - `declaration` — the recipient's own statement, with the supporting document where the law asks
   for one (`document:` names the catalogue document that must be on the case);
 - `consent` — the consent to the use of protected personal data, recorded by the system from the
-  application's consent and the ledger (not a fact anybody types).
+  application's consent and the ledger (not a fact anybody types);
+- `automation` — a judgement a fully automated service has no official to make, taken as not found
+  (only where the definition says so, as an interpretation: decision 0009).
 
 A fact a rule reads without an entry makes the definition invalid (the loader refuses it), so no
 decision can rest on a fact whose source nobody has judged.
@@ -24,7 +26,7 @@ from typing import Any
 
 from qamqor.rules.types import REGISTRIES, Citation
 
-SOURCE_KINDS = ("registry", "databank", "officer", "declaration", "consent")
+SOURCE_KINDS = ("registry", "databank", "officer", "declaration", "consent", "automation")
 CERTAINTIES = ("exact", "interpretation")
 
 
@@ -81,7 +83,9 @@ def read_fact_sources(items: Any, reader, place: str, document_codes: set[str]) 
     out = []
     for i, m in enumerate(items or ()):
         p = f"{place}[{i}]"
-        m = reader.keys(m, p, {"facts", "accept", "citation"}, {"registries", "document", "certainty", "note"})
+        m = reader.keys(
+            m, p, {"facts", "accept", "citation"}, {"registries", "document", "certainty", "note"}
+        )
         facts = tuple(str(f) for f in m["facts"] or ())
         accept = tuple(str(a) for a in m["accept"] or ())
         if not facts or not accept:

@@ -30,7 +30,7 @@ from qamqor.registries.services import ledger_for
 
 
 class CertificateRequestIn(serializers.Serializer):
-    # DRF's own messages; the two its Russian catalogue lacks are in ours (locale/framework_messages.py)
+    # DRF's own messages; the two its Russian catalogue lacks are in ours (api/framework_messages.py)
     child_iin = serializers.CharField(max_length=12)
     consent = serializers.BooleanField()
 
@@ -77,6 +77,7 @@ class CertificateRequests(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="guardianship_certificate_request",
         summary="Request the guardianship certificate (decided at once, no human step)",
         request=CertificateRequestIn,
         responses={201: OpenApiTypes.OBJECT},
@@ -105,6 +106,11 @@ class CertificateRequests(APIView):
             ) from None
         return Response(_out(req, request), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="guardianship_certificate_requests_list",
+        summary="My certificate requests (personal cabinet)",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         iin = getattr(request.user, "iin", None)
         rows = services.cabinet(iin)[:100] if iin else []
@@ -114,6 +120,7 @@ class CertificateRequests(APIView):
 class CertificateResult(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(summary="The certificate or the motivated refusal", responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk: int):
         req = CertificateRequest.objects.select_related("placement").filter(pk=pk).first()
         if req is None or req.recipient_iin != getattr(request.user, "iin", None):
@@ -125,6 +132,7 @@ class CertificateResult(APIView):
 class MyLedger(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(summary="Who read my data: every registry query about me", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         iin = getattr(request.user, "iin", None)
         if not iin:

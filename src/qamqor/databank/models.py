@@ -39,17 +39,6 @@ class Child(models.Model):
         return self.iin
 
 
-class Candidate(models.Model):
-    """A person wishing to take a child into their family."""
-
-    iin = models.CharField(max_length=12, unique=True)
-    registered_on = models.DateField()
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.QAMQOR)
-
-    def __str__(self) -> str:
-        return self.iin
-
-
 class TrainingCertificate(models.Model):
     """Certificate of psychological training (Marriage and Family Code art. 91 p.4)."""
 
@@ -83,12 +72,23 @@ class Placement(models.Model):
     provider_code = models.CharField(max_length=60, blank=True, db_index=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     case_number = models.CharField(max_length=40, blank=True)
+    decision_id = models.BigIntegerField(
+        null=True, blank=True, help_text="the gated grant of the case layer this placement follows"
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.QAMQOR)
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["started_on", "id"]
         indexes = [models.Index(fields=["carer_iin", "child_iin"], name="placement_carer_child")]
+        constraints = [
+            # once per placement: one record per decision and child
+            models.UniqueConstraint(fields=["decision_id", "child_iin"], name="one_placement_per_decision_child"),
+            models.CheckConstraint(
+                name="qamqor_placement_has_decision",
+                condition=~models.Q(source="qamqor") | models.Q(decision_id__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.carer_iin} → {self.child_iin} from {self.started_on:%d.%m.%Y}"

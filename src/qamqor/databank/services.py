@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,12 +43,6 @@ certificate_decided = Signal()  # sender=CertificateRequest, request=Certificate
 obligation_reminder_due = Signal()  # sender=Reminder, reminder=Reminder
 obligation_created = Signal()  # sender=Obligation, obligation=Obligation
 
-# The service each kind of placement is granted under (its catalogue version holds the duty).
-SERVICE_OF_KIND = {
-    PlacementKind.GUARDIANSHIP: "guardianship-establishment",
-    PlacementKind.FOSTER_FAMILY: "foster-family-placement",
-    PlacementKind.PATRONAGE: "patronage-placement",
-}
 CERTIFICATE_SLUG = "guardianship-certificate"
 DATABANK_BASIS = Citation("004_b3169fa141ba7fa6.txt", "row 9 item 1")
 DEFAULT_REMINDER_DAYS = (30, 7)
@@ -80,6 +73,21 @@ def _check_iin(value: str, field: str) -> str:
 
 
 # --- placements and certificates -----------------------------------------------------------------
+class PlacementRefused(ValidationError):
+    """A placement that no decision passed through the gate of the case layer stands behind."""
+
+
+# Who confirms that a decision passed the gate: the case layer registers it (cases.wiring), so that
+# the data bank never takes a Qamqor placement on anybody's word (issue 10: a carer/ward record only
+# from a gated grant, once per placement). fn(decision_id, case_id, kind, carer_iin, child_iin) -> bool
+_grant_verifier = None
+
+
+def set_grant_verifier(fn) -> None:
+    global _grant_verifier
+    _grant_verifier = fn
+
+
 def record_placement(
     *,
     kind: str,
@@ -91,9 +99,14 @@ def record_placement(
     provider_code: str = "",
     case=None,
     source: str = Source.QAMQOR,
+    decision_id: int | None = None,
     at: dt.datetime | None = None,
 ) -> Placement:
-    """Record the guardian (carer) and the ward; open the relatives' duty when the catalogue says so."""
+    """Record the guardian (carer) and the ward; open the relatives' duty when the catalogue says so.
+
+    A placement recorded by Qamqor itself needs the id of the gated grant it follows (checked with the
+    case layer's verifier) and is recorded once per decision and child; the sandbox population and
+    imports of the earlier data bank carry no decision of ours."""
     if kind not in PlacementKind.values:
         raise ValidationError(
             {
@@ -104,6 +117,16 @@ def record_placement(
         )
     carer_iin, child_iin = _check_iin(carer_iin, "carer_iin"), _check_iin(child_iin, "child_iin")
     at = at or timezone.now()
+    case_id = getattr(case, "pk", case)
+    if source == Source.QAMQOR and (
+        decision_id is None
+        or _grant_verifier is None
+        or not _grant_verifier(decision_id, case_id, kind, carer_iin, child_iin)
+    ):
+        raise PlacementRefused(
+            _("The data bank records a placement only from a granted decision that passed the rules."),
+            code="not_a_gated_grant",
+        )
     with transaction.atomic():
         Child.objects.get_or_create(
             iin=child_iin,
@@ -121,8 +144,9 @@ def record_placement(
             relation=relation,
             order_number=order_number,
             provider_code=provider_code,
-            case_id=getattr(case, "pk", case),
+            case_id=case_id,
             case_number=str(getattr(case, "number", "") or ""),
+            decision_id=decision_id,
             source=source,
             recorded_at=at,
         )
@@ -144,8 +168,8 @@ def _open_duties(placement: Placement) -> list[Obligation]:
     """The duties of the placement's service version in force on the start date (rules from the catalogue)."""
     from qamqor.rules.grounds import decide
 
-    service = catalog().service(SERVICE_OF_KIND[placement.kind])
-    version = service.version_on(placement.started_on)
+    # the version in force on the start date of the service whose grant records this kind of placement
+    version = catalog().placement_version(placement.kind, placement.started_on)
     if version is None or not version.obligations:
         return []
     facts = {
@@ -484,7 +508,3 @@ def load_sandbox_placements(pop, *, limit: int | None = None, at: dt.datetime | 
             batch_size=2000,
         )
     return len(placements)
-
-
-def pending_reminders(on: dt.date) -> Sequence[Reminder]:
-    return list(Reminder.objects.filter(sent_at__isnull=True, remind_on__lte=on, obligation__status="open"))

@@ -283,7 +283,7 @@ class _Clock:
 
 
 def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
-    from qamqor.cases import services as sv
+    from qamqor.cases import actions as sv
 
     clock = _Clock(now)
     aliya, marat = users["recipient-aliya"], users["recipient-marat"]
@@ -294,7 +294,7 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     child3 = _person(iin_for(dt.date(2012, 11, 5), "male", 203), "Сейітов", "Нұрали")
     officer, operator = users["astana-officer"], users["astana-operator"]
     astana, con1 = providers["astana-education"], offices["astana-con-1"]
-    meeting_facts = {"consent_personal_data": True}
+    meeting_facts = {}
 
     def meeting_at_provider(wd_back: int, applicant=app_marat, child=child2):
         return sv.submit_application(

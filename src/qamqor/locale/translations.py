@@ -49,7 +49,6 @@ T: dict[str, tuple[str, str]] = {
         "Услугополучатель определяется по ИИН.",
     ),
     "Unknown code.": ("Белгісіз код.", "Неизвестный код."),
-    "At most 100 characters.": ("Ең көбі 100 таңба.", "Не более 100 символов."),
     "This field is required.": ("Бұл өрісті толтыру міндетті.", "Это поле обязательно."),
     "Enter a whole number.": ("Бүтін сан енгізіңіз.", "Введите целое число."),
     "Send the version as given in the ETag header.": (
@@ -98,10 +97,6 @@ T: dict[str, tuple[str, str]] = {
     "Facts must be a JSON object.": (
         "Деректер JSON объектісі болуы керек.",
         "Сведения должны быть объектом JSON.",
-    ),
-    "Name the missing or expired documents.": (
-        "Жетіспейтін немесе мерзімі өткен құжаттарды көрсетіңіз.",
-        "Укажите недостающие или просроченные документы.",
     ),
     "Qamqor: public services for families and children": (
         "Qamqor: отбасы және балалар саласындағы мемлекеттік қызметтер",
@@ -219,10 +214,6 @@ T: dict[str, tuple[str, str]] = {
         "Бұл көрсетілетін қызметті беруші (%(kind)s) бұл қызметті көрсетпейді.",
         "Этот услугодатель (%(kind)s) не оказывает эту услугу.",
     ),
-    "Name the missing or expired documents: the refusal lists them.": (
-        "Жетіспейтін немесе мерзімі өткен құжаттарды көрсетіңіз: бас тарту оларды тізеді.",
-        "Укажите недостающие или просроченные документы: отказ их перечисляет.",
-    ),
     "The notice must give the time and the place of the hearing.": (
         "Хабарламада тыңдаудың уақыты мен орны көрсетілуі керек.",
         "В уведомлении должны быть время и место заслушивания.",
@@ -251,19 +242,11 @@ T: dict[str, tuple[str, str]] = {
         "Шешімді тек көрсетілетін қызметті берушінің маманы немесе басшысы қабылдайды.",
         "Решение принимает только специалист или руководитель услугодателя.",
     ),
-    "A finding that needs judgement must come with a written reason.": (
-        "Бағалауды қажет ететін тұжырымға жазбаша негіздеме қажет.",
-        "К выводу, требующему оценки, нужно письменное обоснование.",
-    ),
     "The pinned catalogue version is gone.": (
         "Бекітілген тізілім нұсқасы жоқ.",
         "Закреплённой версии каталога больше нет.",
     ),
     "Facts are missing: %(facts)s": ("Деректер жетіспейді: %(facts)s", "Не хватает сведений: %(facts)s"),
-    "A ground that needs judgement must come with a written reason.": (
-        "Бағалауды қажет ететін негізге жазбаша негіздеме қажет.",
-        "К основанию, требующему оценки, нужно письменное обоснование.",
-    ),
     "submitted": ("өтініш берілді", "заявление подано"),
     "registered (accepted)": ("тіркелді (қабылданды)", "зарегистрировано (принято)"),
     "refused to accept": ("қабылдаудан бас тартылды", "отказано в приёме"),
@@ -387,10 +370,6 @@ T: dict[str, tuple[str, str]] = {
         "Электрондық өтініш толық емес: %(facts)s",
         "Электронное заявление неполное: %(facts)s",
     ),
-    "This fact is not declared by the recipient.": (
-        "Бұл мәліметті көрсетілетін қызметті алушы мәлімдемейді.",
-        "Эти сведения не заявляются услугополучателем.",
-    ),
     "Wrong value: expected %(expected)s.": (
         "Мәні қате: %(expected)s күтілген.",
         "Неверное значение: ожидается %(expected)s.",
@@ -425,11 +404,6 @@ T: dict[str, tuple[str, str]] = {
         "Неизвестная форма устройства «%(kind)s».",
     ),
     # DRF's own texts its Russian catalogue lacks (Django would answer them in Kazakh, LANGUAGE_CODE)
-    "Not a valid string.": ("Мәтін дұрыс емес.", "Значение должно быть строкой."),
-    "Must be a valid boolean.": (
-        "Дұрыс логикалық мән болуы керек.",
-        "Значение должно быть логическим (true или false).",
-    ),
 }
 
 # Messages with a number (ngettext): (singular, plural) msgids → (kk forms, ru forms), one form per

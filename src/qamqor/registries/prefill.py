@@ -168,6 +168,10 @@ def _fact_rules(
         "applicant.birth_date": ident("birth_date"),
         "applicant.sex": ident("sex"),
         "applicant.citizenship": ident("citizenship"),
+        # a registered permanent address in the population register (which holds addresses in
+        # Kazakhstan) is what these two facts mean; see the definitions' fact_sources notes
+        "applicant.permanent_residence": ident("address", bool),
+        "applicant.resides_in_kazakhstan": ident("address", bool),
         "applicant.married": married,
         "applicant.legal_capacity": courts(
             {"incapable", "limited_capacity"},

@@ -531,3 +531,9 @@ def _render(node: Any) -> str:
         (op,) = node
         return f"{op}(…)"
     return repr(node)
+
+
+def as_condition(c: Compiled) -> Callable[[Context], bool | None]:
+    """The public form of a compiled expression used as a condition (e.g. a document's `condition`
+    evaluated by the completeness check): True, False or None for unknown."""
+    return _as_bool(c)

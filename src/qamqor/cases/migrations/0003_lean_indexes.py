@@ -8,62 +8,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_decision_decided_by_nullable'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_decision_decided_by_nullable"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='application',
-            name='idempotency_key',
+            model_name="application",
+            name="idempotency_key",
             field=models.CharField(blank=True, max_length=120, null=True),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='number',
+            model_name="application",
+            name="number",
             field=models.CharField(max_length=40),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='service_slug',
+            model_name="application",
+            name="service_slug",
             field=models.CharField(max_length=80),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('submitted', 'submitted'), ('registered', 'registered (accepted)'), ('refused_to_accept', 'refused to accept'), ('in_transit', 'in transit to the provider by courier'), ('at_provider', 'received by the provider'), ('completeness_checked', 'completeness checked'), ('in_review', 'in review'), ('awaiting_registry_data', 'awaiting data from state information systems'), ('granted', 'granted'), ('preliminary_refusal', 'preliminary decision of refusal; hearing notified'), ('hearing_held', 'hearing held'), ('objection_term_lapsed', 'objection term lapsed'), ('refused', 'motivated refusal'), ('result_issued', 'result issued'), ('delivered_to_cabinet', 'delivered to the personal cabinet'), ('held_at_state_corp', 'held at the State Corporation'), ('handed_over', 'handed over'), ('transferred_to_provider', 'transferred to the provider for keeping'), ('return_requested', 'return to the State Corporation requested'), ('withdrawn', 'withdrawn by the recipient')], default='submitted', max_length=32),
+            model_name="application",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "submitted"),
+                    ("registered", "registered (accepted)"),
+                    ("refused_to_accept", "refused to accept"),
+                    ("in_transit", "in transit to the provider by courier"),
+                    ("at_provider", "received by the provider"),
+                    ("completeness_checked", "completeness checked"),
+                    ("in_review", "in review"),
+                    ("awaiting_registry_data", "awaiting data from state information systems"),
+                    ("granted", "granted"),
+                    ("preliminary_refusal", "preliminary decision of refusal; hearing notified"),
+                    ("hearing_held", "hearing held"),
+                    ("objection_term_lapsed", "objection term lapsed"),
+                    ("refused", "motivated refusal"),
+                    ("result_issued", "result issued"),
+                    ("delivered_to_cabinet", "delivered to the personal cabinet"),
+                    ("held_at_state_corp", "held at the State Corporation"),
+                    ("handed_over", "handed over"),
+                    ("transferred_to_provider", "transferred to the provider for keeping"),
+                    ("return_requested", "return to the State Corporation requested"),
+                    ("withdrawn", "withdrawn by the recipient"),
+                ],
+                default="submitted",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='application',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='cases.application'),
+            model_name="caseevent",
+            name="application",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="cases.application",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='idempotency_key',
+            model_name="caseevent",
+            name="idempotency_key",
             field=models.CharField(blank=True, max_length=120, null=True),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['service_slug'], name='application_service'),
+            model_name="application",
+            index=models.Index(fields=["service_slug"], name="application_service"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status'], name='application_status'),
+            model_name="application",
+            index=models.Index(fields=["status"], name="application_status"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(fields=('number',), name='application_number_unique'),
+            model_name="application",
+            constraint=models.UniqueConstraint(fields=("number",), name="application_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='application_idempotency_key_unique'),
+            model_name="application",
+            constraint=models.UniqueConstraint(
+                fields=("idempotency_key",), name="application_idempotency_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='caseevent',
-            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='event_idempotency_key_unique'),
+            model_name="caseevent",
+            constraint=models.UniqueConstraint(
+                fields=("idempotency_key",), name="event_idempotency_key_unique"
+            ),
         ),
     ]

@@ -2,7 +2,7 @@
 
 DRF's Russian catalogue has no "Not a valid string." (CharField) or "Must be a valid boolean."
 (BooleanField); Django then falls back to `LANGUAGE_CODE` and a Russian request read them in Kazakh.
-Listed here, `makemessages` keeps them in our catalogue (translated in `translations.T`), where Django
+Listed here (outside locale/, which `makemessages` skips), they stay in our catalogue, where Django
 finds them for every form of every framework, ours and DRF's alike. Nothing imports this module.
 """
 

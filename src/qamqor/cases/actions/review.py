@@ -1,0 +1,258 @@
+"""Review: the data of the state systems, an official's findings, the hearing and its objection term.
+
+The registries are asked through the e-government gateway with the recipient's consent
+(`003_4cf6e905af0d21d2.txt` §8, `002_eefeb2ec619131ea.txt` annex 11 §9): `collect_registry_data`
+records each answer as a fact with its registry and the consent-ledger entry; a registry that does
+not answer parks the case ("awaiting registry data") until it does (`cases.wiring`). An official's
+findings are facts with evidence (`record_official_findings`). The hearing of APC art. 74 and the
+lapse of the objection term (the definition's `hearing_objection` step) follow a preliminary refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from qamqor.cases.actions.common import local_date, now, version_of
+from qamqor.cases.actions.deadlines import term_of
+from qamqor.cases.actions.facts import record_databank_fact, record_findings, record_registry_facts
+from qamqor.cases.actions.moves import move_case
+from qamqor.cases.exceptions import DeadlinePassed
+from qamqor.cases.models import Application, CaseEvent, Document, DocumentSource
+from qamqor.cases.transitions import Status
+
+TRAINING_FACT = "applicant.psych_training_certificate"
+
+
+def start_review(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
+    return move_case(
+        case,
+        Status.IN_REVIEW,
+        actor=actor,
+        at=at,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+    )
+
+
+def consent_of(case: Application, at: dt.datetime):
+    """The consent-ledger entry of the case: the application's consent, entered in the ledger the
+    first time a registry is asked under it (None without consent: nothing is asked)."""
+    from qamqor.registries.models import Consent
+    from qamqor.registries.services import give_consent
+
+    if not case.consent:
+        return None
+    found = Consent.objects.filter(case_id=case.pk, revoked_at__isnull=True).order_by("-given_at").first()
+    if found is not None:
+        return found
+    return give_consent(
+        recipient_iin=case.applicant.iin,
+        subject_iins=[c.iin for c in case.children.all()],
+        at=case.consent_at or at,
+        case=case,
+        service_slug=case.service_slug,
+    )
+
+
+def _training_certificate(case: Application, version, consent, at: dt.datetime) -> None:
+    """Whether the data bank holds the recipient's training certificate (asked only when the rules
+    read it, the definition takes it from the data bank and the consent covers the recipient; written
+    to the ledger). A record found is a fact; no record leaves the question to the other sources (a
+    certificate may predate the data bank)."""
+    from qamqor.databank.models import TrainingCertificate
+    from qamqor.registries.models import Outcome, RegistryQuery
+
+    rule = version.fact_source(TRAINING_FACT)
+    if rule is None or "databank" not in rule.accept:
+        return
+    if consent is None or not consent.covers(case.applicant.iin, at):
+        return
+    cert = (
+        TrainingCertificate.objects.filter(person_iin=case.applicant.iin, issued_on__lte=local_date(at))
+        .order_by("-issued_on")
+        .first()
+    )
+    RegistryQuery.objects.create(
+        at=at,
+        registry="databank",
+        method="training_certificate",
+        subject_iin=case.applicant.iin,
+        actor=None,
+        actor_role="system",
+        case_id=case.pk,
+        case_number=case.number,
+        purpose=case.service_slug,
+        legal_basis=[rule.citation.as_dict()],
+        legal_basis_source=rule.citation.source,
+        legal_basis_clause=rule.citation.clause,
+        consent=consent,
+        outcome=Outcome.ANSWERED if cert else Outcome.NOT_FOUND,
+        source_reference=f"DATABANK-TC-{cert.pk}" if cert else "",
+    )
+    if cert is not None:
+        record_databank_fact(
+            case, TRAINING_FACT, True, reference=f"training certificate {cert.number}", at=at
+        )
+
+
+def _record_supplied_documents(case: Application, documents, at: dt.datetime) -> None:
+    """The documents a registry supplied count for the completeness check like uploaded ones."""
+    have = set(case.documents.values_list("code", flat=True))
+    Document.objects.bulk_create(
+        [
+            Document(
+                application=case,
+                code=d["code"],
+                source=DocumentSource.REGISTRY,
+                registry=d.get("registry") or "",
+                filename="; ".join(str(s.get("reference", "")) for s in d.get("source") or [])[:255],
+                received_at=at,
+            )
+            for d in documents
+            if d.get("status") == "supplied" and d["code"] not in have
+        ]
+    )
+
+
+def collect_registry_data(case, *, actor=None, at=None, expected_version=None, idempotency_key=None) -> dict:
+    """Ask the registries (once only: what they answered is recorded) for the documents and the facts
+    the rules read; record each answer with its source. Returns the prefill summary (documents
+    supplied or asked for, facts found, queries still waiting)."""
+    from qamqor.registries.prefill import prefill_case
+
+    at = now(at)
+    version = version_of(case)
+    with transaction.atomic():
+        consent = consent_of(case, at)
+        pre = prefill_case(case, version, consent=consent, actor=actor, at=at, due_at=case.due_at)
+        record_registry_facts(case, pre["facts_meta"], consent=consent, at=at)
+        _record_supplied_documents(case, pre["documents"], at)
+        _training_certificate(case, version, consent, at)
+        case.refresh_from_db()
+        if case.status == Status.IN_REVIEW:  # a silent registry has parked it already (cases.wiring)
+            move_case(
+                case,
+                Status.IN_REVIEW,
+                action="collect_registry_data",
+                actor=actor,
+                at=at,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+                payload={"received": sorted(pre["facts_meta"]), "awaiting": list(pre["awaiting"])},
+            )
+    return pre
+
+
+def await_registry_data(
+    case, *, actor=None, registries: Iterable[str] = (), at=None, expected_version=None, idempotency_key=None
+) -> CaseEvent:
+    """Data requested from state information systems through the e-government gateway (`003` §8)."""
+    return move_case(
+        case,
+        Status.AWAITING_REGISTRY_DATA,
+        actor=actor,
+        at=at,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        payload={"registries": list(registries)},
+    )
+
+
+def receive_registry_data(
+    case, *, actor=None, at=None, expected_version=None, idempotency_key=None
+) -> CaseEvent:
+    """The registries answered: back to review (the answers are recorded by `collect_registry_data`)."""
+    return move_case(
+        case,
+        Status.IN_REVIEW,
+        action="receive_registry_data",
+        actor=actor,
+        at=at,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+    )
+
+
+def record_official_findings(
+    case,
+    *,
+    actor,
+    findings: Mapping,
+    evidence: Mapping[str, str],
+    at=None,
+    expected_version=None,
+    idempotency_key=None,
+) -> CaseEvent:
+    """An official's findings (facts the definition takes from an official), each with its evidence,
+    recorded with an event of their own; the case stays where it is."""
+    at = now(at)
+    with transaction.atomic():
+        event = move_case(
+            case,
+            case.status,
+            action="record_findings",
+            actor=actor,
+            at=at,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+            payload={"findings": {str(k): v for k, v in findings.items()}},
+        )
+        if event.seq == case.version:  # not a replay: the facts go with their event
+            record_findings(case, findings, evidence=evidence, actor=actor, at=at)
+    return event
+
+
+def hold_hearing(
+    case, *, actor, position: str = "", at=None, expected_version=None, idempotency_key=None
+) -> CaseEvent:
+    """The hearing (APC art. 74) with the recipient's position."""
+    return move_case(
+        case,
+        Status.HEARING_HELD,
+        actor=actor,
+        at=at,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        payload={"position": position},
+        recompute=True,
+    )
+
+
+def lapse_objection_term(
+    case, *, actor=None, at=None, expected_version=None, idempotency_key=None
+) -> CaseEvent:
+    """The recipient did not respond: once the objection term (the definition's `hearing_objection`
+    step, counted from the notice) has passed, the body decides on the materials it has. Refused
+    before the term ends, and when the definition gives no such term (it cannot be said to lapse)."""
+
+    def guard(locked, at, t):
+        term = term_of(locked, "hearing_objection")
+        if term.due is None:
+            raise DeadlinePassed(
+                _("The definition of this service gives no objection term: hold the hearing instead."),
+                code="term_unknown",
+                details={"reason": term.unknown},
+            )
+        if local_date(at) <= term.due:
+            raise DeadlinePassed(
+                _("The objection term runs until %(day)s inclusive; it has not lapsed yet.")
+                % {"day": f"{term.due:%d.%m.%Y}"},
+                code="too_early",
+                details={"term_ends": term.due.isoformat()},
+            )
+        return {"term_ended": term.due}
+
+    return move_case(
+        case,
+        Status.OBJECTION_TERM_LAPSED,
+        actor=actor,
+        at=at,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        guard=guard,
+        recompute=True,
+    )
