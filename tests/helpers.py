@@ -76,3 +76,17 @@ def to_review_at_state_corp(w, case):
     sv.receive_at_provider(case, actor=w.officer, at=at(2026, 2, 3, 9, 30))
     sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 10))
     sv.start_review(case, actor=w.officer, at=at(2026, 2, 3, 10, 30))
+
+
+def package(service: str, channel: str, *, on=None) -> list[dict]:
+    """Every document the active catalogue's definition lists for the channel (the application itself
+    aside), handed in on paper: a complete package whatever the conditions say."""
+    from qamqor.catalog import active_catalog
+
+    svc = active_catalog().service(service)
+    version = svc.version_on(on) if on else svc.versions[-1]
+    return [
+        {"code": d.code, "source": "paper"}
+        for d in version.documents
+        if channel in d.channels and not d.code.startswith("application")
+    ]

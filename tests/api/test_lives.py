@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from helpers import MEETING_FACTS, MON
+from helpers import MEETING_FACTS, MON, package
 from qamqor.rules.iin import make_iin
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +18,6 @@ CHILD = {"iin": make_iin(dt.date(2016, 2, 17), "male", 31), "last_name": "Жұм
 GUARDIAN_DECLARED = {
     "applicant": {"relation_to_child": "none", "monthly_income": 300000, "household_size": 4, "owns_housing": True},
 }
-
-
-def package(service: str, channel: str) -> list[dict]:
-    """Every document the shipped definition lists for the channel (the application itself aside)."""
-    from qamqor.catalog import active_catalog
-
-    version = active_catalog().service(service).versions[-1]
-    return [
-        {"code": d.code, "source": "paper"}
-        for d in version.documents
-        if channel in d.channels and not d.code.startswith("application")
-    ]
 
 
 def person(user):

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from helpers import MON
+from helpers import MON, package
 from qamqor.api.applications import ACTIONS
 
-from .test_lives import act, package, person, submit
+from .test_lives import act, person, submit
 
 pytestmark = pytest.mark.django_db
 
