@@ -162,12 +162,19 @@ def signer_for(organisation: str) -> signers.Signer:
         return found
 
 
+_roots: dict[tuple, list] = {}
+
+
 def trust_roots() -> list:
+    """The certificates a signature must chain to: TRUST_ROOTS, and the sandbox CA when it is on."""
     cfg = config()
     paths = list(cfg["TRUST_ROOTS"])
     if cfg["SANDBOX_CA"]:
         paths.append(str(sandbox_ca(Path(cfg["SIGNING_DIR"]))[1]))
-    return [load_cert_from_pemder(p) for p in paths]
+    key = tuple(paths)
+    if key not in _roots:
+        _roots[key] = [load_cert_from_pemder(p) for p in paths]
+    return _roots[key]
 
 
 def sign(pdf: bytes, organisation: str, *, reason: str | None = None) -> bytes:
@@ -182,5 +189,11 @@ def sign(pdf: bytes, organisation: str, *, reason: str | None = None) -> bytes:
     pdf_signer = signers.PdfSigner(
         meta, signer=signer_for(organisation), timestamper=timestamps.HTTPTimeStamper(tsa) if tsa else None
     )
-    out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=io.BytesIO())
+    # room for the signature container given up front: otherwise pyHanko signs once more with a
+    # dummy key to measure it (a third of the signing time). ECDSA P-256 + a two-certificate chain
+    # take ~1.5 KB; an RSA-4096 chain of three or a timestamp token fits in the larger reserve.
+    reserve = config().get("SIGNATURE_BYTES_RESERVED") or (32768 if tsa else 12288)
+    out = pdf_signer.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), output=io.BytesIO(), bytes_reserved=reserve
+    )
     return out.getvalue()

@@ -107,13 +107,15 @@ _contexts: dict = {}
 
 
 def _validation_context() -> ValidationContext:
+    """One validation context per set of trusted roots, reused: it keeps the certificate paths it
+    has built, so a second document of the same organisation skips building it again."""
     roots = signing.trust_roots()
     key = tuple(sorted(c.sha256 for c in roots))
-    if key not in _contexts:
+    found = _contexts.get(key)
+    if found is None:
         _contexts.clear()
-        _contexts[key] = roots
-    # a fresh context per check (it caches paths and revocation info), with the same roots
-    return ValidationContext(trust_roots=_contexts[key], allow_fetching=False)
+        found = _contexts[key] = ValidationContext(trust_roots=roots, allow_fetching=False)
+    return found
 
 
 def check_signature(data: bytes) -> str | None:
