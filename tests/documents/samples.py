@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+from pypdf import PdfWriter
 
 # Every Kazakh-specific letter, lower and upper case: each must come back out of every PDF.
 KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
@@ -94,3 +97,12 @@ def context_for(kind: str) -> dict:
         ),
     }
     return contexts[kind]
+
+
+def blank_pdf() -> bytes:
+    """A one-page PDF made by another tool (pypdf): unsigned, never issued by us."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

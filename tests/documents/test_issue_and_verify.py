@@ -17,7 +17,7 @@ from qamqor.documents import services, signing, verification
 from qamqor.documents.models import ImmutableError, IssuedDocument
 
 from .conftest import ORG, stored_files
-from .samples import CHILD, RECIPIENT, context_for
+from .samples import CHILD, RECIPIENT, blank_pdf, context_for
 
 pytestmark = pytest.mark.django_db
 
@@ -124,16 +124,8 @@ def test_a_signature_by_an_unknown_key_is_not_trusted(permission, settings, tmp_
 
 
 def test_a_validly_signed_file_we_did_not_issue_is_reported(permission, files_dir):
-    other = signing.sign(_blank_pdf(), ORG)
+    other = signing.sign(blank_pdf(), ORG)
     assert verification.verify_pdf(other).status == "not_issued"
-
-
-def _blank_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("code", ["ZZZZ-ZZZZ-ZZZZ", "not a code", "", "ABCD-EFGH-JKM"])

@@ -8,25 +8,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image
-from pypdf import PdfWriter
 
 from qamqor.documents.models import Upload
 from qamqor.documents.uploads import UploadRejected, accept_upload
 
 from .conftest import stored_files
-from .samples import RECIPIENT
+from .samples import RECIPIENT, blank_pdf
 
 RECIPIENT_IIN = RECIPIENT["iin"]
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def image_bytes(fmt: str, size=(40, 30)) -> bytes:
@@ -38,7 +29,7 @@ def image_bytes(fmt: str, size=(40, 30)) -> bytes:
 @pytest.mark.parametrize(
     ("data", "name", "declared", "expected"),
     [
-        (pdf_bytes(), "скан.pdf", "application/pdf", "application/pdf"),
+        (blank_pdf(), "скан.pdf", "application/pdf", "application/pdf"),
         (image_bytes("JPEG"), "photo.jpg", "image/jpeg", "image/jpeg"),
         (image_bytes("PNG"), "scan.png", "image/png", "image/png"),
         # a right type behind a wrong name is judged by its content too
