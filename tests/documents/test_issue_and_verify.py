@@ -180,3 +180,40 @@ def test_the_timestamp_is_asked_of_the_configured_authority(permission, settings
         services.issue("meeting_permission", "ru", context_for("meeting_permission"), ORG, "application:9")
     assert asked == ["http://tsa.invalid/"]
     assert not IssuedDocument.objects.filter(owner_ref="application:9").exists()
+
+
+def test_bulk_changes_are_refused_too(permission):
+    with pytest.raises(ImmutableError):
+        IssuedDocument.objects.filter(pk=permission.pk).update(valid_until=dt.date(2030, 1, 1))
+    with pytest.raises(ImmutableError):
+        IssuedDocument.objects.all().delete()
+    assert IssuedDocument.objects.get().valid_until == dt.date(2027, 6, 7)
+
+
+def test_any_storage_backend_of_the_storage_api_serves(db, files_dir, settings):
+    """S3 (django-storages) or the data folder: the code only speaks Django's storage API."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    doc = services.issue("camp_referral", None, context_for("camp_referral"), ORG, "application:5")
+    assert doc.lang == "kk"  # Kazakh when the recipient has not chosen
+    assert services.document_bytes(doc).startswith(b"%PDF-")
+    assert stored_files(files_dir) == []
+    assert verification.verify_pdf(services.document_bytes(doc), on=dt.date(2027, 1, 1)).status == "valid"
+
+
+def test_a_context_of_the_wrong_shape_is_refused_and_nothing_is_issued(db, files_dir):
+    from qamqor.documents.rendering import RenderError
+
+    ctx = {**context_for("meeting_permission"), "children": "not a list"}
+    with pytest.raises(RenderError):
+        services.issue("meeting_permission", "kk", ctx, ORG, "application:6")
+    assert not IssuedDocument.objects.exists() and stored_files(files_dir) == []
+
+
+def test_the_issuer_is_shown_by_the_name_on_the_document(permission):
+    assert (
+        verification.verify_code(permission.code).public()["document"]["issuer"]
+        == "Қарағанды қаласының білім бөлімі"
+    )

@@ -35,11 +35,26 @@ class Upload(models.Model):
         return f"{self.owner_ref} {self.original_name or self.sha256[:12]}"
 
 
+MUTABLE = frozenset({"revoked_at", "revocation_reason", "superseded_by", "superseded_by_id"})
+
+
+class IssuedQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if set(kwargs) - MUTABLE:
+            raise ImmutableError(
+                _("An issued document cannot be changed; issue a new one that supersedes it.")
+            )
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise ImmutableError(_("An issued document cannot be deleted; revoke it."))
+
+
 class IssuedDocument(models.Model):
     """A signed PDF as issued: its bytes never change (stored by hash); only revocation and
     supersession are recorded later."""
 
-    MUTABLE = frozenset({"revoked_at", "revocation_reason", "superseded_by"})
+    objects = IssuedQuerySet.as_manager()
 
     kind = models.CharField(max_length=60)
     lang = models.CharField(max_length=2)
@@ -47,6 +62,7 @@ class IssuedDocument(models.Model):
     size = models.PositiveIntegerField()
     code = models.CharField(max_length=12, unique=True)  # the short code, without hyphens
     organisation_code = models.CharField(max_length=60)
+    organisation_name = models.CharField(max_length=300)  # as printed on the document
     owner_ref = models.CharField(max_length=100, db_index=True)
     content_key = models.CharField(max_length=64)  # hash of what was asked for: kind, lang, context, validity
     storage_name = models.CharField(max_length=200)
@@ -77,7 +93,7 @@ class IssuedDocument(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             fields = kwargs.get("update_fields")
-            if fields is None or not set(fields) <= self.MUTABLE:
+            if fields is None or not set(fields) <= MUTABLE:
                 raise ImmutableError(
                     _("An issued document cannot be changed; issue a new one that supersedes it.")
                 )

@@ -20,7 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.documents import registry
 
 
-class ContextError(ValueError):
+class RenderError(ValueError):
+    """The template could not be filled from the context (a value of the wrong shape)."""
+
+
+class ContextError(RenderError):
     """The context lacks what the template needs; `missing` lists the dotted paths."""
 
     def __init__(self, kind: str, missing: list[str]):
@@ -97,4 +101,7 @@ def render(kind_code: str, lang: str, context: dict, *, code: str, verify_url: s
     data = format_value(context)
     data.update(lang=lang, kind=kind_code, verify={"code": code, "url": verify_url})
     inputs = {"data": json.dumps(data, ensure_ascii=False), "qr": qr_svg(verify_url)}
-    return _compiler(kind.template).compile(sys_inputs=inputs)
+    try:
+        return _compiler(kind.template).compile(sys_inputs=inputs)
+    except typst.TypstError as exc:  # e.g. a list where the template expects a dict
+        raise RenderError(f"{kind_code}: {exc}") from exc

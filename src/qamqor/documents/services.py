@@ -75,7 +75,7 @@ def content_key(kind: str, lang: str, context: dict, organisation: str, valid_fr
 
 def issue(
     kind: str,
-    lang: str,
+    lang: str | None,
     context: dict,
     organisation: str,
     owner_ref: str,
@@ -84,13 +84,14 @@ def issue(
     valid_until: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> IssuedDocument:
-    """Render, sign and store `kind` in `lang` ("kk" by default upstream) for `owner_ref`.
+    """Render, sign and store `kind` in `lang` (the recipient's choice; None → Kazakh) for `owner_ref`.
 
     `context` holds what the document says (names, IINs, addresses, children, period, grounds with
     citations, office and officer, dates); `issued_on` defaults to today. A kind whose validity is
     its period (a permission, a referral) is valid over `period.from`..`period.until` unless given.
     """
     spec = registry.get(kind)
+    lang = lang or registry.DEFAULT_LANGUAGE
     now = now or timezone.now()
     context = dict(context)
     context.setdefault("issued_on", timezone.localtime(now).date())
@@ -113,11 +114,17 @@ def issue(
         with transaction.atomic():
             return IssuedDocument.objects.create(
                 kind=kind, lang=lang, sha256=digest, size=len(signed), code=code,
-                organisation_code=organisation, owner_ref=owner_ref, content_key=key, storage_name=name,
+                organisation_code=organisation, organisation_name=_organisation_name(context),
+                owner_ref=owner_ref, content_key=key, storage_name=name,
                 issued_on=_as_date(context["issued_on"]), valid_from=valid_from, valid_until=valid_until,
             )  # fmt: skip
     except IntegrityError:  # the same request issued concurrently: the first one stands
         return IssuedDocument.objects.get(owner_ref=owner_ref, kind=kind, lang=lang, content_key=key)
+
+
+def _organisation_name(context: dict) -> str:
+    org = context.get("organisation")
+    return str(org.get("name", "") if isinstance(org, dict) else org or "")[:300]
 
 
 def document_bytes(document: IssuedDocument) -> bytes:

@@ -97,6 +97,8 @@ def read_limited(fileobj, limit: int) -> bytes:
 
 def accept_upload(fileobj, owner_ref: str, uploaded_by=None, original_name: str | None = None) -> Upload:
     """Check and store a scan for `owner_ref` ("application:123"); the same file twice is one Upload."""
+    if hasattr(fileobj, "seek"):
+        fileobj.seek(0)  # a file the caller has already looked into
     data = read_limited(fileobj, max_bytes())
     if not data:
         raise UploadRejected("empty", _("The file is empty."))
