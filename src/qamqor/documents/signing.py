@@ -177,6 +177,13 @@ def trust_roots() -> list:
     return _roots[key]
 
 
+def _reserve(signer: signers.Signer, tsa: str | None) -> int:
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    # measured: ECDSA P-256 with a two-certificate chain needs 3.4 KB (certificates 1.1 KB)
+    size = 2 * sum(len(c.dump()) for c in certificates if c is not None) + 4096
+    return size + (16384 if tsa else 0)  # a timestamp token carries the authority's chain
+
+
 def sign(pdf: bytes, organisation: str, *, reason: str | None = None) -> bytes:
     """`pdf` signed PAdES (B-B, or B-T with a timestamp when a TSA is configured) by `organisation`."""
     tsa = config()["TSA_URL"]
@@ -190,9 +197,10 @@ def sign(pdf: bytes, organisation: str, *, reason: str | None = None) -> bytes:
         meta, signer=signer_for(organisation), timestamper=timestamps.HTTPTimeStamper(tsa) if tsa else None
     )
     # room for the signature container given up front: otherwise pyHanko signs once more with a
-    # dummy key to measure it (a third of the signing time). ECDSA P-256 + a two-certificate chain
-    # take ~1.5 KB; an RSA-4096 chain of three or a timestamp token fits in the larger reserve.
-    reserve = config().get("SIGNATURE_BYTES_RESERVED") or (32768 if tsa else 12288)
+    # dummy key to measure it (a third of the signing time). Sized to the certificates it carries
+    # plus a margin for the signature and attributes: every reserved byte is written as two hex
+    # digits that each verification reads back one by one.
+    reserve = config().get("SIGNATURE_BYTES_RESERVED") or _reserve(pdf_signer.signer, tsa)
     out = pdf_signer.sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)), output=io.BytesIO(), bytes_reserved=reserve
     )
