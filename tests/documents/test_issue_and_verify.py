@@ -217,3 +217,23 @@ def test_the_issuer_is_shown_by_the_name_on_the_document(permission):
         verification.verify_code(permission.code).public()["document"]["issuer"]
         == "Қарағанды қаласының білім бөлімі"
     )
+
+
+def test_production_keys_are_taken_by_path(db, files_dir, settings, tmp_path):
+    """A configured key signs; with the sandbox off an organisation without one cannot sign."""
+    made = signing.sandbox_key(tmp_path / "hsm-export", "EDU-PROD-01")  # stands in for a real key file
+    ca = made["chain"][0]
+    settings.QAMQOR_DOCUMENTS = {
+        **settings.QAMQOR_DOCUMENTS,
+        "SANDBOX_CA": False,
+        "SIGNING_KEYS": {"EDU-PROD-01": made},
+        "TRUST_ROOTS": [ca],
+    }
+    doc = services.issue(
+        "guardianship_certificate", "ru", context_for("guardianship_certificate"), "EDU-PROD-01", "a:1"
+    )
+    assert verification.verify_pdf(services.document_bytes(doc)).status == "valid"
+    with pytest.raises(signing.NoSigningKey):
+        services.issue(
+            "guardianship_certificate", "ru", context_for("guardianship_certificate"), "EDU-OTHER", "a:2"
+        )
