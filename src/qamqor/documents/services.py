@@ -47,6 +47,12 @@ def verify_url(code: str) -> str:
     return f"{base.rstrip('/')}/verify/{display_code(code)}"
 
 
+def check_owner_ref(owner_ref: str) -> None:
+    """An owner is named by the caller ("application:123"): required, at most 100 characters."""
+    if not isinstance(owner_ref, str) or not owner_ref.strip() or len(owner_ref) > 100:
+        raise ValueError(f"owner_ref must be a non-empty string of at most 100 characters: {owner_ref!r}")
+
+
 def _as_date(value) -> dt.date | None:
     if value is None or value == "":
         return None
@@ -91,6 +97,7 @@ def issue(
     its period (a permission, a referral) is valid over `period.from`..`period.until` unless given.
     """
     spec = registry.get(kind)
+    check_owner_ref(owner_ref)
     lang = lang or registry.DEFAULT_LANGUAGE
     now = now or timezone.now()
     context = dict(context)

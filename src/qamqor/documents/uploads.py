@@ -18,6 +18,7 @@ from pypdf.errors import PdfReadError
 
 from qamqor.documents import storage
 from qamqor.documents.models import Upload
+from qamqor.documents.services import check_owner_ref
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 SUFFIX = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -97,6 +98,7 @@ def read_limited(fileobj, limit: int) -> bytes:
 
 def accept_upload(fileobj, owner_ref: str, uploaded_by=None, original_name: str | None = None) -> Upload:
     """Check and store a scan for `owner_ref` ("application:123"); the same file twice is one Upload."""
+    check_owner_ref(owner_ref)
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)  # a file the caller has already looked into
     data = read_limited(fileobj, max_bytes())
