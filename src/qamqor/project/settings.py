@@ -44,6 +44,8 @@ INSTALLED_APPS: list[str] = [
 INSTALLED_APPS += ["qamqor.accounts", "qamqor.audit", "qamqor.cases"]
 # Registries (consent ledger) and the Republican data bank (registries/databank work).
 INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
+# Documents: signed PDFs, verification, uploads (documents work; settings block below).
+INSTALLED_APPS += ["qamqor.documents"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
@@ -194,6 +196,45 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- documents: signed PDFs, their verification, uploaded scans (qamqor.documents) ----------------
+# Keys: in production each issuing organisation's key, certificate and chain by path, e.g.
+#   {"ORG-CODE": {"key": "/etc/qamqor/keys/org.key.pem", "cert": ".../org.cert.pem",
+#                 "chain": [".../ca.cert.pem"], "passphrase_env": "QAMQOR_KEY_ORG_CODE"}}
+# and the roots a signature must chain to in TRUST_ROOTS. With SANDBOX_CA on (the default) an
+# organisation without a configured key gets one from a test CA made in SIGNING_DIR on first use.
+QAMQOR_DOCUMENTS = {
+    "VERIFY_BASE_URL": os.environ.get("QAMQOR_VERIFY_BASE_URL", "http://localhost:8000"),
+    "SIGNING_DIR": os.environ.get("QAMQOR_SIGNING_DIR", str(DATA_DIR / "signing")),
+    "SIGNING_KEYS": {},
+    "TRUST_ROOTS": [p for p in os.environ.get("QAMQOR_TRUST_ROOTS", "").split(os.pathsep) if p],
+    "SANDBOX_CA": os.environ.get("QAMQOR_SANDBOX_CA", "1") == "1",
+    "TSA_URL": os.environ.get("QAMQOR_TSA_URL") or None,  # RFC 3161 timestamps when set
+    "UPLOAD_MAX_BYTES": int(os.environ.get("QAMQOR_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+    "VERIFY_MAX_BYTES": 5 * 1024 * 1024,  # a PDF posted to the public verification page
+}
+# Files by content hash: a data-folder directory, or an S3-compatible bucket (django-storages,
+# boto3 installed separately) when QAMQOR_DOCUMENTS_S3_BUCKET is set.
+_documents_storage: dict = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(DATA_DIR / "documents"), "file_permissions_mode": 0o600},
+}
+if os.environ.get("QAMQOR_DOCUMENTS_S3_BUCKET"):
+    _documents_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["QAMQOR_DOCUMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("QAMQOR_DOCUMENTS_S3_ENDPOINT") or None,
+            "file_overwrite": False,
+            "default_acl": "private",
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": _documents_storage,
+}
+# --- end of documents -------------------------------------------------------------------------
 
 LOGIN_URL = "/api-auth/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", include("qamqor.api.automated")),  # fully automated services (cases.automated)
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("qamqor.documents.urls")),  # /verify/<code>, /api/v1/documents/verify/ (documents)
 ]
