@@ -294,7 +294,16 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     child3 = _person(iin_for(dt.date(2012, 11, 5), "male", 203), "Сейітов", "Нұрали")
     officer, operator = users["astana-officer"], users["astana-operator"]
     astana, con1 = providers["astana-education"], offices["astana-con-1"]
-    meeting_facts = {}
+    # the packages the definitions list (`003` annex 2 row 8; `002` annex 11 annex 2 row 8), on paper
+    def package(service, channel):
+        from qamqor.catalog import active_catalog
+
+        version = active_catalog().service(service).version_on(clock.today)
+        return [
+            {"code": d.code, "source": "paper" if channel != "portal" else "uploaded"}
+            for d in version.documents
+            if channel in d.channels and not d.code.startswith("application")
+        ]
 
     def meeting_at_provider(wd_back: int, applicant=app_marat, child=child2):
         return sv.submit_application(
@@ -305,11 +314,11 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
             provider=astana,
             actor=officer,
             at=clock.at(wd_back, 9, 30),
-            facts=meeting_facts,
             consent=True,
+            documents=package("parent-meeting-permission", "provider"),
         )
 
-    def meeting_at_con(wd_back: int, applicant=app_marat, child=child2):
+    def meeting_at_con(wd_back: int, applicant=app_marat, child=child2, complete=True):
         return sv.submit_application(
             service_slug="parent-meeting-permission",
             channel="state_corp",
@@ -319,8 +328,8 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
             office=con1,
             actor=operator,
             at=clock.at(wd_back, 9, 30),
-            facts=meeting_facts,
             consent=True,
+            documents=package("parent-meeting-permission", "state_corp") if complete else [],
         )
 
     def camp_on_portal(wd_back: int):
@@ -332,8 +341,9 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
             provider=astana,
             actor=aliya,
             at=clock.at(wd_back, 11, 0),
-            facts={"consent_personal_data": True},
+            facts={"child": {"category": "low_income"}},
             consent=True,
+            documents=package("camp-referral", "portal"),
         )
 
     def to_review(case, wd_back, channel="provider"):
@@ -349,13 +359,19 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         return wd_back
 
     def hearing(case, wd_back):
-        sv.issue_preliminary_refusal(
+        # the official's finding, with its evidence, is what the refusal ground rests on
+        sv.decide(
             case,
             actor=officer,
             at=clock.at(wd_back, 12, 0),
+            findings={"officer.false_documents": True},
+            evidence={"officer.false_documents": "The court decision's number is not in the court records (demo)."},
             hearing_at=clock.at(wd_back - 1, 15, 0),
             hearing_place="Astana, Education Administration, room 204 (demo)",
         )
+
+    def grant(case, at):
+        sv.decide(case, actor=officer, at=at)  # nothing found: the rules grant
 
     lives: list[tuple[str, Callable[[], object]]] = []
 
@@ -372,12 +388,12 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
 
     @life("registered (portal)")
     def _():
-        sv.register_on_portal(camp_on_portal(0), at=clock.at(0, 11, 1))
+        camp_on_portal(0)  # the portal accepts at once
 
     @life("refused to accept (annex 3 receipt)")
     def _():
-        c = meeting_at_con(1)
-        sv.refuse_to_accept(c, actor=operator, at=clock.at(1, 9, 45), missing_documents=["court_decision"])
+        c = meeting_at_con(1, complete=False)
+        sv.refuse_to_accept(c, actor=operator, at=clock.at(1, 9, 45), reason="No documents brought (demo).")
 
     @life("in transit")
     def _():
@@ -413,7 +429,7 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     def _():
         c = meeting_at_provider(2)
         to_review(c, 2)
-        sv.grant(c, actor=officer, at=clock.at(1, 10, 0))
+        grant(c, clock.at(1, 10, 0))
 
     @life("preliminary refusal, hearing notified")
     def _():
@@ -434,20 +450,20 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         to_review(c, 3)
         hearing(c, 3)
         sv.hold_hearing(c, actor=officer, at=clock.at(2, 15, 30))
-        sv.issue_final_refusal(c, actor=officer, at=clock.at(1, 10, 0))
+        sv.decide(c, actor=officer, at=clock.at(1, 10, 0))  # the ground still holds: motivated refusal
 
     @life("result issued")
     def _():
         c = meeting_at_provider(3)
         to_review(c, 3)
-        sv.grant(c, actor=officer, at=clock.at(2, 10, 0))
+        grant(c, clock.at(2, 10, 0))
         sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))
 
     @life("handed over at the provider")
     def _():
         c = meeting_at_provider(4)
         to_review(c, 4)
-        sv.grant(c, actor=officer, at=clock.at(3, 10, 0))
+        grant(c, clock.at(3, 10, 0))
         sv.issue_result(c, actor=officer, at=clock.at(3, 11, 0))
         sv.hand_over(
             c, actor=officer, at=clock.at(2, 10, 0), on="identity_document", document_number="N0000001"
@@ -456,17 +472,15 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     @life("delivered to the personal cabinet")
     def _():
         c = camp_on_portal(4)
-        sv.register_on_portal(c, at=clock.at(4, 11, 1))
         sv.check_completeness(c, actor=officer, at=clock.at(3, 10, 0))
         sv.start_review(c, actor=officer, at=clock.at(3, 10, 30))
-        sv.grant(c, actor=officer, at=clock.at(2, 10, 0))
-        sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))
-        sv.deliver_to_cabinet(c, at=clock.at(2, 11, 1))
+        grant(c, clock.at(2, 10, 0))
+        sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))  # delivered to the cabinet with it
 
     def state_corp_result(wd_back: int, applicant=app_aliya, child=child3):
         c = meeting_at_con(wd_back, applicant=applicant, child=child)
         w = to_review(c, wd_back, channel="state_corp")
-        sv.grant(c, actor=officer, at=clock.at(w - 1, 10, 0))
+        grant(c, clock.at(w - 1, 10, 0))
         sv.issue_result(c, actor=officer, at=clock.at(w - 1, 11, 0))
         sv.hold_at_state_corp(c, actor=operator, at=clock.at(w - 1, 16, 0))
         return c, w - 1
@@ -496,7 +510,6 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     @life("withdrawn")
     def _():
         c = camp_on_portal(1)
-        sv.register_on_portal(c, at=clock.at(1, 11, 1))
         sv.withdraw(c, actor=aliya, at=clock.at(0, 9, 0), reason="No longer needed (demo).")
 
     made, skipped = 0, []
