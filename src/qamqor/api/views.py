@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from qamqor.api.outputs import MeOut, RootOut
+
 
 class Root(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Index of the API", responses=OpenApiTypes.OBJECT)
+    @extend_schema(summary="Index of the API", responses=RootOut)
     def get(self, request):
         return Response(
             {
@@ -29,7 +30,7 @@ class Root(APIView):
 
 
 class Me(APIView):
-    @extend_schema(summary="Who am I", responses=OpenApiTypes.OBJECT)
+    @extend_schema(summary="Who am I", responses=MeOut)
     def get(self, request):
         u = request.user
         return Response(

@@ -199,6 +199,28 @@ def _transition(locked: Application, to_status: str, action: str | None, role: s
     return allowed[0]
 
 
+@dataclass(frozen=True)
+class Move:
+    """What a caller asks of `move_case` (see its docstring)."""
+
+    to_status: str
+    actor: Any
+    at: dt.datetime
+    legal_basis: Any = None
+    payload: Mapping[str, Any] | None = None
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+    action: str | None = None
+    changes: Mapping[str, Any] | None = None
+    guard: Callable[[Application, dt.datetime, Transition], dict | None] | None = None
+    recompute: bool = False
+    note: DecisionNote | None = None
+
+    @property
+    def role(self) -> str:
+        return role_of(self.actor)
+
+
 def move_case(
     case: Application,
     to_status: str,
@@ -224,13 +246,25 @@ def move_case(
     are written with the move's own update. A decision move (the transition `decides`) is made only
     where the gate allows it; its `Decision` is on the returned event as `event.decision`.
     """
-    at = now(at)
     to_status = Status(to_status).value if to_status in Status.values else to_status
+    move = Move(
+        to_status,
+        actor,
+        now(at),
+        legal_basis,
+        payload,
+        expected_version,
+        idempotency_key,
+        action,
+        changes,
+        guard,
+        recompute,
+        note,
+    )
     found = replay(idempotency_key, case, to_status)
     if found is not None:
         case.refresh_from_db()
         return found
-    role = role_of(actor)
     try:
         with transaction.atomic():
             locked = (
@@ -240,22 +274,7 @@ def move_case(
             )
             event = replay(idempotency_key, locked, to_status)  # a concurrent retry won the lock
             if event is None:
-                event = _apply(
-                    locked,
-                    to_status,
-                    actor,
-                    role,
-                    at,
-                    legal_basis,
-                    payload,
-                    expected_version,
-                    idempotency_key,
-                    action,
-                    changes,
-                    guard,
-                    recompute,
-                    note,
-                )
+                event = _apply(locked, move)
     except IntegrityError:
         event = replay(idempotency_key, case, to_status)
         if event is None:
@@ -264,65 +283,53 @@ def move_case(
     return event
 
 
-def _apply(
-    locked,
-    to_status,
-    actor,
-    role,
-    at,
-    legal_basis,
-    payload,
-    expected_version,
-    idempotency_key,
-    action,
-    changes,
-    guard,
-    recompute,
-    note,
-) -> CaseEvent:
-    if expected_version is not None and locked.version != int(expected_version):
+def _apply(locked: Application, m: Move) -> CaseEvent:
+    if m.expected_version is not None and locked.version != int(m.expected_version):
         raise ConcurrentUpdate(
             _("The case was changed by someone else (version %(have)s, you had %(expected)s).")
-            % {"have": locked.version, "expected": expected_version},
-            details={"version": locked.version, "expected_version": expected_version},
+            % {"have": locked.version, "expected": m.expected_version},
+            details={"version": locked.version, "expected_version": m.expected_version},
         )
-    transition = _transition(locked, to_status, action, role)
+    transition = _transition(locked, m.to_status, m.action, m.role)
     if transition.basis_key in AUTOMATED_STEPS:
         require_full_automation(locked)  # the system decides alone only a fully automated version
-    check_scope(locked, actor, role)
-    extra = guard(locked, at, transition) if guard else None
-    basis = basis_for(transition, locked.procedure_source) + as_basis(legal_basis)
+    check_scope(locked, m.actor, m.role)
+    extra = m.guard(locked, m.at, transition) if m.guard else None
+    basis = basis_for(transition, locked.procedure_source) + as_basis(m.legal_basis)
     verdict = None
-    payload = dict(payload or {})
+    payload = dict(m.payload or {})
+    changes = dict(m.changes or {})
     if transition.decides:
-        verdict = gate.verdict(locked, transition.decides, at=at)
+        verdict = gate.verdict(locked, transition.decides, at=m.at)
         basis = basis + verdict.basis
         if verdict.decision == "refuse":
             payload["grounds"] = verdict.grounds
-        changes = {**(changes or {}), **_outcome(transition.decides)}
+        changes.update(_outcome(transition.decides))
     from_status = locked.status
-    for name, value in (changes or {}).items():
+    for name, value in changes.items():
         setattr(locked, name, value)
-    locked.status = to_status
+    locked.status = m.to_status
     locked.version += 1
-    if recompute:
+    if m.recompute:
         # the event is written after the case row (it carries the new version), so its moment is
         # handed over: the dates then go out in the one UPDATE below
-        recompute_deadlines(locked, save=False, move=(transition.action, at))
+        recompute_deadlines(locked, save=False, move=(transition.action, m.at))
     locked.save()
     event = write_event(
         locked,
         action=transition.action,
         from_status=from_status,
-        actor=actor,
-        at=at,
+        actor=m.actor,
+        at=m.at,
         basis=basis,
         payload={**payload, **(extra or {})},
-        idempotency_key=idempotency_key,
+        idempotency_key=m.idempotency_key,
     )
     event.decision = None
     if verdict is not None:
-        event.decision = _record_decision(locked, transition, verdict, actor, at, note or DecisionNote())
+        event.decision = _record_decision(
+            locked, transition, verdict, m.actor, m.at, m.note or DecisionNote()
+        )
     return event
 
 
