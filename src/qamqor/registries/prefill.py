@@ -16,15 +16,32 @@ from typing import Any
 from qamqor.registries import services
 from qamqor.registries.types import REGISTRY_NAMES, Source
 
-SPECIFIC_CONVICTIONS = {
-    "murder",
-    "intentional_harm_to_health",
-    "public_health_morality",
-    "sexual_inviolability",
-    "extremism",
-    "terrorism",
-    "human_trafficking",
-}
+
+def _categories_named(version) -> frozenset[str]:
+    """The conviction categories the version's rules name (`{"in": [{"item": "category"}, [...]]}` or
+    `{"eq": [{"item": "category"}, "..."]}` in a ground or exception): a registry record of one of
+    them keeps its category, any other is only intentional or negligent (the one distinction the
+    general ground draws). Read from the definition, so the list of crimes lives in one place."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for op in ("in", "eq"):
+                args = node.get(op)
+                if isinstance(args, list) and len(args) == 2 and args[0] == {"item": "category"}:
+                    values = args[1] if isinstance(args[1], list) else [args[1]]
+                    found.update(v for v in values if isinstance(v, str))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for g in getattr(version, "grounds", ()):
+        walk(g.when.source)
+        for e in g.unless:
+            walk(e.when.source)
+    return frozenset(found - {"intentional", "negligent"})
 # Documents a registry can supply: (registry, method, whose IIN: applicant | child).
 DOCUMENT_QUERIES: dict[str, tuple[str, str, str]] = {
     "population": ("population", "identity", "applicant"),
@@ -86,7 +103,7 @@ def _courts(a: _Asker, iin, kinds) -> tuple[Any, list] | None:
 
 
 def _fact_rules(
-    a: _Asker, applicant: str, child: str | None
+    a: _Asker, applicant: str, child: str | None, named: frozenset[str] = frozenset()
 ) -> dict[str, Callable[[], tuple[Any, list] | None]]:
     def ident(field, conv=lambda v: v):
         def f():
@@ -119,9 +136,7 @@ def _fact_rules(
             return None
         items = [
             {
-                "category": c.category
-                if c.category in SPECIFIC_CONVICTIONS
-                else ("intentional" if c.intentional else "negligent"),
+                "category": c.category if c.category in named else ("intentional" if c.intentional else "negligent"),
                 "kind": "conviction",
                 "expunged": c.expunged,
                 "prosecution_terminated_rehabilitating": c.prosecution_terminated_art35,
@@ -254,7 +269,7 @@ def prefill_case(
     wanted = _facts_read(version)
     facts: dict = {}
     meta: dict[str, dict] = {}
-    for path, rule in _fact_rules(a, applicant, child).items():
+    for path, rule in _fact_rules(a, applicant, child, _categories_named(version)).items():
         if wanted is not None and path not in wanted:
             continue
         got = rule()
