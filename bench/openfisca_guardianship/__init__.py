@@ -171,7 +171,11 @@ def _serious(conviction, period):
     hit = np.zeros(len(category), bool)
     for name in SERIOUS:
         hit |= category == Category[name]
-    return hit & ~conviction("prosecution_terminated_rehabilitating", period)
+    # item 13's exception (CPC art. 35) concerns a terminated prosecution, never a conviction record
+    terminated = (conviction("conviction_kind", period) == Kind.prosecution) & conviction(
+        "prosecution_terminated_rehabilitating", period
+    )
+    return hit & ~terminated
 
 
 def _g8(application, period, parameters):

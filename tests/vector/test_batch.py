@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from qamqor.catalog import load_catalog
+from qamqor.catalog import evaluate_service, load_catalog
 from qamqor.catalog.batch import as_date_array, evaluate_batch, service_plan
 from qamqor.catalog.loader import SCENARIOS_DIR, load_catalog_from
 from qamqor.rules import vector
@@ -108,11 +108,15 @@ def test_dates_and_versions_per_case():
     catalog = load_catalog()
     service = catalog.service(SLUG)
     first = service.versions[0].in_force_from
-    days = [first - dt.timedelta(1), first, dt.date(2026, 1, 1)]
-    res = evaluate_batch(catalog, SLUG, [{}, {}, {}], days)
-    assert res.decision(0) == "not_in_force" and res.version_id(0) is None
+    gap = service.versions[0].edition_gap.start  # editions not in the seeds before the first version
+    days = [first - dt.timedelta(1), first, dt.date(2026, 1, 1), gap - dt.timedelta(1), gap]
+    res = evaluate_batch(catalog, SLUG, [{}] * 5, days)
+    assert res.decision(0) == "edition_not_in_sources" and res.version_id(0) is None
     assert res.version_id(1) == service.versions[0].id
     assert res.decision(2) == "needs_facts" and "consent_personal_data" in res.missing_facts(2)
+    assert res.decision(3) == "not_in_force" and res.decision(4) == "edition_not_in_sources"
+    for i, day in enumerate(days):  # as the scalar path says
+        assert res.decision(i) == evaluate_service(catalog, SLUG, {}, day).decision
     as_int = as_date_array(np.array(days, dtype="datetime64[D]"))
     assert list(as_int) == [vector.date_to_int(d) for d in days]
 

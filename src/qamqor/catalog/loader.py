@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,9 @@ from qamqor.catalog.model import (
     Catalog,
     Channel,
     Document,
+    EditionGap,
     Fee,
+    FactSpec,
     LegalBasis,
     Result,
     Service,
@@ -35,6 +39,8 @@ from qamqor.rules.types import (
     Citation,
     DatedParameter,
     DatedValue,
+    Interpretation,
+    Reading,
     StepRule,
     Term,
     Text,
@@ -79,6 +85,7 @@ class _Reader:
 
     def __init__(self, where: str):
         self.where = where
+        self.bounds: dict[str, tuple[float, float]] = {}  # the declared ranges of the version being read
 
     def fail(self, msg: str, place: str = "") -> CatalogError:
         return CatalogError(f"{self.where}{(' ' + place) if place else ''}: {msg}")
@@ -145,7 +152,7 @@ class _Reader:
 
     def expr(self, node: Any, place: str):
         try:
-            return compile_expr(node, exception_factory=self.exception_factory(place))
+            return compile_expr(node, exception_factory=self.exception_factory(place), bounds=self.bounds)
         except ExpressionError as exc:
             raise self.fail(f"bad expression: {exc}", place) from None
 
@@ -192,6 +199,9 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             "obligations",
             "steps",
             "unknown",
+            "facts",
+            "interpretations",
+            "editions_not_in_sources_before",
         },
     )
     vid = str(m["id"])
@@ -299,20 +309,29 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             )
         )
 
+    facts = _fact_specs(r, m.get("facts"), place + ".facts")
+    r.bounds = {
+        p: (-math.inf if f.minimum is None else f.minimum, math.inf if f.maximum is None else f.maximum)
+        for p, f in facts.items()
+        if "[]" not in p and (f.minimum is not None or f.maximum is not None)
+    }
+
     grounds = []
     for i, g in enumerate(m.get("grounds") or ()):
         gp = f"{place}.grounds[{i}]"
-        g = r.keys(g, gp, {"item", "code", "text", "when", "citation"}, {"judgement", "unless"})
+        g = r.keys(g, gp, {"item", "code", "text", "citation"}, {"judgement", "unless", "when", "interpretation"})
         gp = f"{place}.ground {g['item']}"
+        interpretation, when = _interpretation(r, g.get("interpretation"), gp + ".interpretation", g.get("when"))
         grounds.append(
             Ground(
                 item=r.integer(g["item"], gp),
                 code=str(g["code"]),
                 text=r.text(g["text"], gp + ".text"),
                 citation=r.citation(g["citation"], gp),
-                when=r.expr(g["when"], gp + ".when"),
+                when=r.expr(when, gp + ".when"),
                 unless=tuple(r.exception_factory(gp)(u, _top_compiler(r, gp)) for u in g.get("unless") or ()),
                 judgement=bool(g.get("judgement", False)),
+                interpretation=interpretation,
             )
         )
     items = [g.item for g in grounds]
@@ -360,7 +379,24 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     if len({s.step for s in steps}) != len(steps):
         raise r.fail("a step is listed twice", place)
 
-    return ServiceVersion(
+    interpretations = tuple(
+        _interpretation(r, x, f"{place}.interpretations[{i}]", None)[0]
+        for i, x in enumerate(m.get("interpretations") or ())
+    )
+    gap = None
+    if m.get("editions_not_in_sources_before") is not None:
+        gp = place + ".editions_not_in_sources_before"
+        e = r.keys(m["editions_not_in_sources_before"], gp, {"from", "citation", "note"}, {"from_certainty"})
+        if e.get("from_certainty", "exact") not in ("exact", "estimated"):
+            raise r.fail("from_certainty must be exact or estimated", gp)
+        gap_start = r.date(e["from"], gp + ".from")
+        if gap_start >= start:
+            raise r.fail("the period of editions not in the sources must end where the version begins", gp)
+        if not str(e["note"]).strip():
+            raise r.fail("a period of editions not in the sources needs a note", gp)
+        gap = EditionGap(gap_start, start, e.get("from_certainty", "exact"), r.citation(e["citation"], gp), str(e["note"]).strip())
+
+    version = ServiceVersion(
         slug=slug,
         id=vid,
         in_force_from=start,
@@ -390,13 +426,92 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         obligations=tuple(obligations),
         steps=tuple(steps),
         unknown=r.unknowns(m.get("unknown"), place + ".unknown"),
+        facts=facts,
+        bounds=dict(r.bounds),
+        interpretations=interpretations,
+        edition_gap=gap,
     )
+    r.bounds = {}
+    from qamqor.catalog.facts_schema import DeclarationError, check_declarations
+
+    try:
+        check_declarations(version)
+    except DeclarationError as exc:
+        raise r.fail(str(exc), place + ".facts") from None
+    return version
+
+
+FACT_FORMATS = {"country"}  # an ISO 3166-1 alpha-2 code (catalog.facts_schema)
+DECISION_RECORD = re.compile(r"^docs/decisions/\d{4}-[a-z0-9-]+\.md$")
+
+
+def _fact_specs(r: _Reader, m: Any, place: str) -> dict[str, FactSpec]:
+    """The `facts:` declarations of a version (docs/catalog-format.md, "Facts")."""
+    out = {}
+    for path, spec in (m or {}).items():
+        fp = f"{place}.{path}"
+        spec = r.keys(spec, fp, {"reason"}, {"other_values", "minimum", "maximum", "integer", "format"})
+        if not str(spec["reason"]).strip():
+            raise r.fail("a fact declaration needs a reason", fp)
+        others = spec.get("other_values") or []
+        if not isinstance(others, list) or not all(isinstance(v, str) and v for v in others):
+            raise r.fail("other_values is a list of words", fp)
+        for key in ("minimum", "maximum"):
+            v = spec.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                raise r.fail(f"{key} must be a number", fp)
+        if spec.get("format") is not None and spec["format"] not in FACT_FORMATS:
+            raise r.fail(f"format must be one of {sorted(FACT_FORMATS)}", fp)
+        out[str(path)] = FactSpec(
+            path=str(path),
+            other_values=tuple(others),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
+            integer=bool(spec.get("integer", False)),
+            format=spec.get("format"),
+            reason=str(spec["reason"]).strip(),
+        )
+    return out
+
+
+def _interpretation(r: _Reader, m: Any, place: str, when: Any):
+    """(Interpretation or None, the rule's expression): a ground's `when`, or, when its readings carry
+    expressions, the chosen reading's (the others are compiled too, so that choosing one is safe)."""
+    if m is None:
+        if when is None:
+            raise r.fail("a ground needs 'when'", place)
+        return None, when
+    m = r.keys(m, place, {"decision", "chosen", "readings"})
+    if not DECISION_RECORD.match(str(m["decision"])):
+        raise r.fail("decision must be the path of a record in docs/decisions/", place)
+    readings, exprs = [], {}
+    for i, x in enumerate(m["readings"] or ()):
+        rp = f"{place}.readings[{i}]"
+        x = r.keys(x, rp, {"code", "text"}, {"when"})
+        readings.append(Reading(str(x["code"]), r.text(x["text"], rp + ".text")))
+        if "when" in x:
+            exprs[str(x["code"])] = x["when"]
+    codes = [x.code for x in readings]
+    if len(readings) < 2 or len(set(codes)) != len(codes):
+        raise r.fail("an interpretation names at least two distinct readings", place)
+    if m["chosen"] not in codes:
+        raise r.fail(f"chosen reading {m['chosen']!r} is not among {codes}", place)
+    if exprs:
+        if len(exprs) != len(readings) or when is not None:
+            raise r.fail("either every reading carries 'when' (and the ground none) or none does", place)
+        for code, expr in exprs.items():
+            r.expr(expr, f"{place}.{code}")
+        when = exprs[m["chosen"]]
+    elif when is None and place.endswith(".interpretation"):
+        raise r.fail("a ground needs 'when'", place)
+    chosen = readings[codes.index(m["chosen"])]
+    return Interpretation(chosen, tuple(x for x in readings if x is not chosen), str(m["decision"])), when
 
 
 def _top_compiler(r: _Reader, place: str):
     from qamqor.rules.logic import _Compiler
 
-    return _Compiler(r.exception_factory(place), inside_item=False)
+    return _Compiler(r.exception_factory(place), inside_item=False, bounds=r.bounds)
 
 
 def load_service(path: Path) -> Service:
@@ -414,7 +529,8 @@ def load_service(path: Path) -> Service:
     if len({v.id for v in versions}) != len(versions):
         raise r.fail("a version id is used twice")
     for a, b in zip(versions, versions[1:], strict=False):
-        if a.in_force_until is None or a.in_force_until > b.in_force_from:
+        b_start = b.edition_gap.start if b.edition_gap else b.in_force_from
+        if a.in_force_until is None or a.in_force_until > b_start:
             raise r.fail(f"version windows overlap: {a.id} and {b.id}")
     return Service(
         slug=slug,

@@ -12,6 +12,7 @@ whole decision with its explanation stays within tens of microseconds.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,21 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """An unknown number known to lie in [lo, hi]: a missing fact whose definition declares its range
+    (e.g. a household counts at least 1 person), or arithmetic on one. Its missing facts are already in
+    `Context.missing`; a comparison that the whole interval decides forgets them (docs/decisions/0013).
+    The interval is a closed hull of the possible values, so a comparison it decides is decided for
+    every value the fact can take (sound), while an open end only costs a decision, never a wrong one."""
+
+    lo: float
+    hi: float
+
+
+UNBOUNDED = Bounds(-math.inf, math.inf)
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
@@ -117,16 +133,21 @@ def full_years(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def compile_expr(node: Any, *, inside_item: bool = False, exception_factory=None) -> Compiled:
-    """Compile a catalogue expression. `exception_factory(dict) -> Exception_` builds `unless` entries."""
-    return _Compiler(exception_factory, inside_item).compile(node)
+def compile_expr(
+    node: Any, *, inside_item: bool = False, exception_factory=None, bounds: Mapping[str, tuple] | None = None
+) -> Compiled:
+    """Compile a catalogue expression. `exception_factory(dict) -> Exception_` builds `unless` entries;
+    `bounds` maps a numeric fact path to its declared (minimum, maximum): a missing fact with bounds is
+    an unknown number in that range, which can still decide a comparison (docs/decisions/0013)."""
+    return _Compiler(exception_factory, inside_item, bounds).compile(node)
 
 
 class _Compiler:
-    def __init__(self, exception_factory, inside_item: bool):
+    def __init__(self, exception_factory, inside_item: bool, bounds: Mapping[str, tuple] | None = None):
         self.exception_factory = exception_factory
         self.inside_item = inside_item
         self.list_path: str | None = None
+        self.bounds = dict(bounds or {})
 
     def compile(self, node: Any, hint: str = "any") -> Compiled:
         if isinstance(node, Mapping):
@@ -157,11 +178,13 @@ class _Compiler:
             raise ExpressionError("fact takes a dotted path")
 
         keys = tuple(path.split("."))
+        unknown = Bounds(*self.bounds[path]) if path in self.bounds else MISSING
 
         def fn(ctx: Context, path=path, keys=keys):
             value = _lookup_keys(ctx.facts, keys)
             if value is MISSING:
                 ctx.missing.append(path)
+                return unknown
             return value
 
         return Compiled(fn=fn, source={"fact": path}, kind="value", facts=((path, hint),))
@@ -207,7 +230,7 @@ class _Compiler:
 
         def fn(ctx: Context, inner=inner):
             value = inner.fn(ctx)
-            if value is MISSING or value is None:
+            if value is MISSING or value is None or type(value) is Bounds:
                 return MISSING
             born = as_date(value)
             if born is None:
@@ -227,6 +250,8 @@ class _Compiler:
             x, y = a.fn(ctx), b.fn(ctx)
             if x is MISSING or y is MISSING or x is None or y is None:
                 return MISSING
+            if type(x) is Bounds or type(y) is Bounds:
+                return _div_bounds(x, y)
             try:
                 if y == 0:  # a household of nobody: the fact is wrong, so ask for it again
                     ctx.missing.append(denominator)
@@ -242,7 +267,11 @@ class _Compiler:
         if not isinstance(arg, list) or len(arg) != 2:
             raise ExpressionError(f"{op} takes [left, right]")
         right_literal = not isinstance(arg[1], Mapping | list)
-        hint = _hint_for(op, arg[1]) if right_literal else ("number" if op in ("lt", "le", "gt", "ge") else "any")
+        hint = (
+            _hint_for(op, arg[1])
+            if right_literal
+            else ("number" if op in ("lt", "le", "gt", "ge") else "any")
+        )
         left = self.compile(arg[0], hint)
         right = self.compile(arg[1], hint)
         compare = _COMPARISONS[op]
@@ -252,16 +281,25 @@ class _Compiler:
         equality = op in ("eq", "ne")
 
         if isinstance(arg[0], Mapping) and set(arg[0]) == {"fact"} and right_literal:
+            path = arg[0]["fact"]
+            bounds = Bounds(*self.bounds[path]) if path in self.bounds else None
             return self._bool(
-                _fact_vs_literal(arg[0]["fact"], arg[1], compare, equality, text, symbol, right_text),
+                _fact_vs_literal(path, arg[1], compare, equality, text, symbol, right_text, op, bounds),
                 {op: [left.source, right.source]},
                 [left, right],
             )
 
+        bounded = op if op in _INTERVAL else None
+
         def fn(ctx: Context):
+            mark = len(ctx.missing)
             x = left.fn(ctx)
             y = right.fn(ctx)
-            if x is MISSING or y is MISSING:
+            if type(x) is Bounds or type(y) is Bounds:
+                result = _compare_bounds(bounded, x, y)
+                if result is not None:  # the whole range decides: the unknown operand does not matter
+                    del ctx.missing[mark:]
+            elif x is MISSING or y is MISSING:
                 result = None
             elif not equality and (x is None or y is None):
                 result = None
@@ -304,7 +342,11 @@ class _Compiler:
 
         def fn(ctx: Context):
             x = left.fn(ctx)
-            result = None if x is MISSING else (x in allowed if isinstance(x, str | int | float | bool) or x is None else None)
+            result = (
+                None
+                if x is MISSING or type(x) is Bounds
+                else (x in allowed if isinstance(x, str | int | float | bool) or x is None else None)
+            )
             if ctx.trace is not None:
                 ctx.trace.append((text, x, "∈", repr(list(values)), list(values), result))
             return result
@@ -361,7 +403,7 @@ class _Compiler:
         if not (isinstance(list_expr, Mapping) and set(list_expr) == {"fact"}):
             raise ExpressionError("some takes {fact: path} of a list")
         path = list_expr["fact"]
-        sub = _Compiler(self.exception_factory, inside_item=True)
+        sub = _Compiler(self.exception_factory, inside_item=True, bounds=self.bounds)
         sub.list_path = path
         where_c = sub.compile(node["where"], "boolean")
         where = _as_bool(where_c)
@@ -384,7 +426,8 @@ class _Compiler:
                     continue
                 ctx.items.append(item)
                 try:
-                    v = apply_exceptions(where(ctx), exceptions, ctx)[0]
+                    item_mark = len(ctx.missing)
+                    v = apply_exceptions(where(ctx), exceptions, ctx, item_mark)[0]
                 finally:
                     ctx.items.pop()
                 if v is True:
@@ -421,7 +464,10 @@ class _Compiler:
         if not isinstance(arg, list) or not arg:
             raise ExpressionError(f"{op} takes a non-empty list")
         parts = [self.compile(x, "boolean") for x in arg]
-        return [Compiled(fn=_as_bool(p), source=p.source, kind="bool", facts=p.facts, item_facts=p.item_facts) for p in parts]
+        return [
+            Compiled(fn=_as_bool(p), source=p.source, kind="bool", facts=p.facts, item_facts=p.item_facts)
+            for p in parts
+        ]
 
     @staticmethod
     def _bool(fn, source, parts) -> Compiled:
@@ -444,15 +490,30 @@ class _Compiler:
         )
 
 
-def _fact_vs_literal(path: str, literal: Any, compare, equality: bool, text: str, symbol: str, right_text: str):
+def _fact_vs_literal(
+    path: str,
+    literal: Any,
+    compare,
+    equality: bool,
+    text: str,
+    symbol: str,
+    right_text: str,
+    op: str = "eq",
+    bounds: Bounds | None = None,
+):
     """The commonest comparison, `{op: [{fact: path}, literal]}`, without the operand closures."""
     keys = tuple(path.split("."))
+    # a missing fact with a declared range may still decide the comparison, once for all (compile time)
+    settled = (
+        _compare_bounds(op if op in _INTERVAL else None, bounds, literal) if bounds is not None else None
+    )
 
     def fn(ctx: Context):
         x = _lookup_keys(ctx.facts, keys)
         if x is MISSING:
-            ctx.missing.append(path)
-            result = None
+            result = settled
+            if result is None:
+                ctx.missing.append(path)
         elif equality:
             result = compare(x, literal)
         elif x is None or literal is None:
@@ -482,13 +543,20 @@ def _as_bool(c: Compiled) -> Callable[[Context], bool | None]:
     return fn
 
 
-def apply_exceptions(value: bool | None, exceptions: tuple[Exception_, ...], ctx: Context):
-    """rule ∧ ¬(exception₁ ∨ …), for a rule's or a list item's `unless`: gives (result, the exception
-    that applied or None). An exception only matters where the rule holds."""
-    if value is not True or not exceptions:
+def apply_exceptions(
+    value: bool | None, exceptions: tuple[Exception_, ...], ctx: Context, mark: int | None = None
+):
+    """rule ∧ ¬(exception₁ ∨ …) in three-valued logic, for a rule's or a list item's `unless`: gives
+    (result, the exception that applied or None). `value` is the rule's value, `mark` the length of
+    `ctx.missing` before the rule was evaluated. A false rule settles it (the exceptions are not read);
+    an exception that holds settles it too, *whether or not the rule is known* (its missing facts are
+    then forgotten: 001 annex 1 row 9 item 14 excepts a close relative whatever the other facts are);
+    otherwise an unknown rule or an unknown exception leaves it unknown, with the missing facts of both."""
+    if value is False or not exceptions:
         return value, None
-    mark = len(ctx.missing)
-    unknown = False
+    if mark is None:
+        mark = len(ctx.missing)
+    unknown = value is None
     for e in exceptions:
         v = e.test(ctx)
         if v is True:
@@ -500,6 +568,64 @@ def apply_exceptions(value: bool | None, exceptions: tuple[Exception_, ...], ctx
         return None, None
     del ctx.missing[mark:]
     return True, None
+
+
+# comparisons an interval can decide: (true when, false when) on the hulls [a.lo, a.hi] and [b.lo, b.hi]
+_INTERVAL = {
+    "lt": (lambda a, b: a.hi < b.lo, lambda a, b: a.lo >= b.hi),
+    "le": (lambda a, b: a.hi <= b.lo, lambda a, b: a.lo > b.hi),
+    "gt": (lambda a, b: a.lo > b.hi, lambda a, b: a.hi <= b.lo),
+    "ge": (lambda a, b: a.lo >= b.hi, lambda a, b: a.hi < b.lo),
+    "eq": (lambda a, b: a.lo == a.hi == b.lo == b.hi, lambda a, b: a.hi < b.lo or b.hi < a.lo),
+    "ne": (lambda a, b: a.hi < b.lo or b.hi < a.lo, lambda a, b: a.lo == a.hi == b.lo == b.hi),
+}
+
+
+def _as_interval(v: Any) -> Bounds | None:
+    if type(v) is Bounds:
+        return v
+    if isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v):
+        return Bounds(v, v)
+    return None  # null, a word, a flag, a missing value without a range: nothing to decide with
+
+
+def _compare_bounds(op: str | None, x: Any, y: Any) -> bool | None:
+    """`x op y` where an operand is an unknown number in a range: true or false when every value of
+    the range gives that answer, else None."""
+    if op is None:
+        return None
+    a, b = _as_interval(x), _as_interval(y)
+    if a is None or b is None:
+        return None
+    when_true, when_false = _INTERVAL[op]
+    if when_true(a, b):
+        return True
+    if when_false(a, b):
+        return False
+    return None
+
+
+def _quotient(x: float, y: float) -> float:
+    """x / y at the ends of ranges (y ≠ 0, y may be infinite): nan when undefined (∞ / ∞)."""
+    if math.isinf(y):
+        return math.nan if math.isinf(x) else 0.0
+    return x / y
+
+
+def _div_bounds(x: Any, y: Any) -> Any:
+    """x / y when an operand is an unknown number in a range. The quotient's hull is spanned by the
+    quotients of the ends, provided the divisor's range does not hold 0 (then the quotient is
+    unbounded): e.g. an income of 0 over a household of at least 1 person is exactly 0, and an income
+    x ≥ 0 over such a household lies in [0, x] (docs/decisions/0013)."""
+    a, b = _as_interval(x), _as_interval(y)
+    if a is None or b is None:
+        return MISSING
+    if b.lo <= 0 <= b.hi:
+        return UNBOUNDED
+    corners = [_quotient(p, q) for p in (a.lo, a.hi) for q in (b.lo, b.hi)]
+    if any(math.isnan(c) for c in corners):
+        return UNBOUNDED
+    return Bounds(min(corners), max(corners))
 
 
 def _hint_for(op: str, literal: Any) -> str:
