@@ -11,19 +11,17 @@ import datetime as dt
 import functools
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from qamqor.catalog.declarations import edition_gap, fact_specs, interpretation_of
 from qamqor.catalog.model import (
     Catalog,
     Channel,
     Document,
-    EditionGap,
-    FactSpec,
     Fee,
     LegalBasis,
     Result,
@@ -39,8 +37,6 @@ from qamqor.rules.types import (
     Citation,
     DatedParameter,
     DatedValue,
-    Interpretation,
-    Reading,
     StepRule,
     Term,
     Text,
@@ -309,7 +305,7 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             )
         )
 
-    facts = _fact_specs(r, m.get("facts"), place + ".facts")
+    facts = fact_specs(r, m.get("facts"), place + ".facts")
     r.bounds = {
         p: (-math.inf if f.minimum is None else f.minimum, math.inf if f.maximum is None else f.maximum)
         for p, f in facts.items()
@@ -321,7 +317,7 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         gp = f"{place}.grounds[{i}]"
         g = r.keys(g, gp, {"item", "code", "text", "citation"}, {"judgement", "unless", "when", "interpretation"})
         gp = f"{place}.ground {g['item']}"
-        interpretation, when = _interpretation(r, g.get("interpretation"), gp + ".interpretation", g.get("when"))
+        interpretation, when = interpretation_of(r, g.get("interpretation"), gp + ".interpretation", g.get("when"))
         grounds.append(
             Ground(
                 item=r.integer(g["item"], gp),
@@ -380,21 +376,10 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         raise r.fail("a step is listed twice", place)
 
     interpretations = tuple(
-        _interpretation(r, x, f"{place}.interpretations[{i}]", None)[0]
+        interpretation_of(r, x, f"{place}.interpretations[{i}]", None)[0]
         for i, x in enumerate(m.get("interpretations") or ())
     )
-    gap = None
-    if m.get("editions_not_in_sources_before") is not None:
-        gp = place + ".editions_not_in_sources_before"
-        e = r.keys(m["editions_not_in_sources_before"], gp, {"from", "citation", "note"}, {"from_certainty"})
-        if e.get("from_certainty", "exact") not in ("exact", "estimated"):
-            raise r.fail("from_certainty must be exact or estimated", gp)
-        gap_start = r.date(e["from"], gp + ".from")
-        if gap_start >= start:
-            raise r.fail("the period of editions not in the sources must end where the version begins", gp)
-        if not str(e["note"]).strip():
-            raise r.fail("a period of editions not in the sources needs a note", gp)
-        gap = EditionGap(gap_start, start, e.get("from_certainty", "exact"), r.citation(e["citation"], gp), str(e["note"]).strip())
+    gap = edition_gap(r, m.get("editions_not_in_sources_before"), place + ".editions_not_in_sources_before", start)
 
     version = ServiceVersion(
         slug=slug,
@@ -439,73 +424,6 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     except DeclarationError as exc:
         raise r.fail(str(exc), place + ".facts") from None
     return version
-
-
-FACT_FORMATS = {"country"}  # an ISO 3166-1 alpha-2 code (catalog.facts_schema)
-DECISION_RECORD = re.compile(r"^docs/decisions/\d{4}-[a-z0-9-]+\.md$")
-
-
-def _fact_specs(r: _Reader, m: Any, place: str) -> dict[str, FactSpec]:
-    """The `facts:` declarations of a version (docs/catalog-format.md, "Facts")."""
-    out = {}
-    for path, spec in (m or {}).items():
-        fp = f"{place}.{path}"
-        spec = r.keys(spec, fp, {"reason"}, {"other_values", "minimum", "maximum", "integer", "format"})
-        if not str(spec["reason"]).strip():
-            raise r.fail("a fact declaration needs a reason", fp)
-        others = spec.get("other_values") or []
-        if not isinstance(others, list) or not all(isinstance(v, str) and v for v in others):
-            raise r.fail("other_values is a list of words", fp)
-        for key in ("minimum", "maximum"):
-            v = spec.get(key)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-                raise r.fail(f"{key} must be a number", fp)
-        if spec.get("format") is not None and spec["format"] not in FACT_FORMATS:
-            raise r.fail(f"format must be one of {sorted(FACT_FORMATS)}", fp)
-        out[str(path)] = FactSpec(
-            path=str(path),
-            other_values=tuple(others),
-            minimum=spec.get("minimum"),
-            maximum=spec.get("maximum"),
-            integer=bool(spec.get("integer", False)),
-            format=spec.get("format"),
-            reason=str(spec["reason"]).strip(),
-        )
-    return out
-
-
-def _interpretation(r: _Reader, m: Any, place: str, when: Any):
-    """(Interpretation or None, the rule's expression): a ground's `when`, or, when its readings carry
-    expressions, the chosen reading's (the others are compiled too, so that choosing one is safe)."""
-    if m is None:
-        if when is None:
-            raise r.fail("a ground needs 'when'", place)
-        return None, when
-    m = r.keys(m, place, {"decision", "chosen", "readings"})
-    if not DECISION_RECORD.match(str(m["decision"])):
-        raise r.fail("decision must be the path of a record in docs/decisions/", place)
-    readings, exprs = [], {}
-    for i, x in enumerate(m["readings"] or ()):
-        rp = f"{place}.readings[{i}]"
-        x = r.keys(x, rp, {"code", "text"}, {"when"})
-        readings.append(Reading(str(x["code"]), r.text(x["text"], rp + ".text")))
-        if "when" in x:
-            exprs[str(x["code"])] = x["when"]
-    codes = [x.code for x in readings]
-    if len(readings) < 2 or len(set(codes)) != len(codes):
-        raise r.fail("an interpretation names at least two distinct readings", place)
-    if m["chosen"] not in codes:
-        raise r.fail(f"chosen reading {m['chosen']!r} is not among {codes}", place)
-    if exprs:
-        if len(exprs) != len(readings) or when is not None:
-            raise r.fail("either every reading carries 'when' (and the ground none) or none does", place)
-        for code, expr in exprs.items():
-            r.expr(expr, f"{place}.{code}")
-        when = exprs[m["chosen"]]
-    elif when is None and place.endswith(".interpretation"):
-        raise r.fail("a ground needs 'when'", place)
-    chosen = readings[codes.index(m["chosen"])]
-    return Interpretation(chosen, tuple(x for x in readings if x is not chosen), str(m["decision"])), when
 
 
 def _top_compiler(r: _Reader, place: str):

@@ -12,10 +12,11 @@ whole decision with its explanation stays within tens of microseconds.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from qamqor.rules.intervals import INTERVAL_OPS, Bounds, compare_bounds, div_bounds
 
 
 class ExpressionError(ValueError):
@@ -32,19 +33,6 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    """An unknown number known to lie in [lo, hi]: a missing fact whose definition declares its range
-    (e.g. a household counts at least 1 person), or arithmetic on one. Its missing facts are already in
-    `Context.missing`; a comparison that the whole interval decides forgets them (docs/decisions/0013).
-    The interval is a closed hull of the possible values, so a comparison it decides is decided for
-    every value the fact can take (sound), while an open end only costs a decision, never a wrong one."""
-
-    lo: float
-    hi: float
-
-
-UNBOUNDED = Bounds(-math.inf, math.inf)
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
@@ -251,7 +239,8 @@ class _Compiler:
             if x is MISSING or y is MISSING or x is None or y is None:
                 return MISSING
             if type(x) is Bounds or type(y) is Bounds:
-                return _div_bounds(x, y)
+                q = div_bounds(x, y)
+                return MISSING if q is None else q
             try:
                 if y == 0:  # a household of nobody: the fact is wrong, so ask for it again
                     ctx.missing.append(denominator)
@@ -289,14 +278,14 @@ class _Compiler:
                 [left, right],
             )
 
-        bounded = op if op in _INTERVAL else None
+        bounded = op if op in INTERVAL_OPS else None
 
         def fn(ctx: Context):
             mark = len(ctx.missing)
             x = left.fn(ctx)
             y = right.fn(ctx)
             if type(x) is Bounds or type(y) is Bounds:
-                result = _compare_bounds(bounded, x, y)
+                result = compare_bounds(bounded, x, y)
                 if result is not None:  # the whole range decides: the unknown operand does not matter
                     del ctx.missing[mark:]
             elif x is MISSING or y is MISSING:
@@ -505,7 +494,7 @@ def _fact_vs_literal(
     keys = tuple(path.split("."))
     # a missing fact with a declared range may still decide the comparison, once for all (compile time)
     settled = (
-        _compare_bounds(op if op in _INTERVAL else None, bounds, literal) if bounds is not None else None
+        compare_bounds(op if op in INTERVAL_OPS else None, bounds, literal) if bounds is not None else None
     )
 
     def fn(ctx: Context):
@@ -568,64 +557,6 @@ def apply_exceptions(
         return None, None
     del ctx.missing[mark:]
     return True, None
-
-
-# comparisons an interval can decide: (true when, false when) on the hulls [a.lo, a.hi] and [b.lo, b.hi]
-_INTERVAL = {
-    "lt": (lambda a, b: a.hi < b.lo, lambda a, b: a.lo >= b.hi),
-    "le": (lambda a, b: a.hi <= b.lo, lambda a, b: a.lo > b.hi),
-    "gt": (lambda a, b: a.lo > b.hi, lambda a, b: a.hi <= b.lo),
-    "ge": (lambda a, b: a.lo >= b.hi, lambda a, b: a.hi < b.lo),
-    "eq": (lambda a, b: a.lo == a.hi == b.lo == b.hi, lambda a, b: a.hi < b.lo or b.hi < a.lo),
-    "ne": (lambda a, b: a.hi < b.lo or b.hi < a.lo, lambda a, b: a.lo == a.hi == b.lo == b.hi),
-}
-
-
-def _as_interval(v: Any) -> Bounds | None:
-    if type(v) is Bounds:
-        return v
-    if isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v):
-        return Bounds(v, v)
-    return None  # null, a word, a flag, a missing value without a range: nothing to decide with
-
-
-def _compare_bounds(op: str | None, x: Any, y: Any) -> bool | None:
-    """`x op y` where an operand is an unknown number in a range: true or false when every value of
-    the range gives that answer, else None."""
-    if op is None:
-        return None
-    a, b = _as_interval(x), _as_interval(y)
-    if a is None or b is None:
-        return None
-    when_true, when_false = _INTERVAL[op]
-    if when_true(a, b):
-        return True
-    if when_false(a, b):
-        return False
-    return None
-
-
-def _quotient(x: float, y: float) -> float:
-    """x / y at the ends of ranges (y ≠ 0, y may be infinite): nan when undefined (∞ / ∞)."""
-    if math.isinf(y):
-        return math.nan if math.isinf(x) else 0.0
-    return x / y
-
-
-def _div_bounds(x: Any, y: Any) -> Any:
-    """x / y when an operand is an unknown number in a range. The quotient's hull is spanned by the
-    quotients of the ends, provided the divisor's range does not hold 0 (then the quotient is
-    unbounded): e.g. an income of 0 over a household of at least 1 person is exactly 0, and an income
-    x ≥ 0 over such a household lies in [0, x] (docs/decisions/0013)."""
-    a, b = _as_interval(x), _as_interval(y)
-    if a is None or b is None:
-        return MISSING
-    if b.lo <= 0 <= b.hi:
-        return UNBOUNDED
-    corners = [_quotient(p, q) for p in (a.lo, a.hi) for q in (b.lo, b.hi)]
-    if any(math.isnan(c) for c in corners):
-        return UNBOUNDED
-    return Bounds(min(corners), max(corners))
 
 
 def _hint_for(op: str, literal: Any) -> str:

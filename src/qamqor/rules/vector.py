@@ -55,14 +55,14 @@ _Z = np.uint64(0)
 
 
 def _quotients(x, y):
-    """x / y at the ends of ranges, as `logic._quotient` (nan when ∞ / ∞)."""
+    """x / y at the ends of ranges, as `intervals._quotient` (nan when ∞ / ∞)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         q = np.true_divide(x, y)
     return np.where(np.isinf(y), np.where(np.isinf(x), np.nan, 0.0), q)
 
 
 def _div_bounds(a, b, missing, q, bits):
-    """a / b where an operand is a missing number with a declared range (`logic._div_bounds`): the
+    """a / b where an operand is a missing number with a declared range (`intervals.div_bounds`): the
     hull of the quotients of the ends when the divisor's range holds no 0, else unbounded."""
     ia, ib = _interval(a), _interval(b)
     n = next((len(x) for x in (*ia, *ib, missing) if _arr(x)), 1)
@@ -765,7 +765,7 @@ def _compare(op: str, a: _V, b: _V) -> _B:
 
 
 def _interval(v: _V):
-    """(lo, hi, valid) of an operand as `logic._as_interval`: a present number is [v, v], a missing one
+    """(lo, hi, valid) of an operand as `intervals._as_interval`: a present number is [v, v], a missing one
     with a declared range is that range; anything else (null, a word, a flag, no range) is not valid."""
     number = v.kind == "number"
     valid = _and(_not(_or(v.missing, v.null)), _T if number else _F)
@@ -799,7 +799,7 @@ _INTERVAL_V["ne"] = (_apart, _point_eq)
 
 def _bounded(op: str, a: _V, b: _V, res: _B) -> _B:
     """Rows where an operand is a missing number with a declared range that the whole range decides
-    (`logic._compare_bounds`): known, and their missing facts forgotten."""
+    (`intervals.compare_bounds`): known, and their missing facts forgotten."""
     if a.lo is None and b.lo is None:
         return res
     ia, ib = _interval(a), _interval(b)
