@@ -43,7 +43,7 @@ SLUG = "guardianship-establishment"
 TARGETS = {"vs_openfisca": 20.0, "single_us": 50.0, "bytes_per_case": 16.0, "load_s": 0.5}
 
 CAPACITY = ("full", "incapable", "limited")
-RIGHTS = ("deprived", "limited", "none")
+RIGHTS = ("deprived", "full", "limited")  # the closed set of the catalogue (facts:)
 SEX = ("female", "male")
 RELATION = ("close_relative", "none", "relative", "stepparent")
 CITIZENSHIP = ("KZ", "RU")
