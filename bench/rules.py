@@ -117,7 +117,7 @@ def synthesize(n: int, seed: int) -> dict:
     values = {
         "applicant.birth_date": as_date_array(born),
         "applicant.legal_capacity": pick([(0, 1 - p), (1, p / 2), (2, p / 2)]),
-        "applicant.parental_rights": pick([(2, 1 - p), (0, p / 2), (1, p / 2)]),
+        "applicant.parental_rights": pick([(1, 1 - p), (0, p / 2), (2, p / 2)]),  # full, deprived, limited
         "applicant.removed_as_guardian": flag(p),
         "applicant.adoption_cancelled_by_fault": flag(p),
         "applicant.disease_preventing_care": flag(p),

@@ -199,3 +199,9 @@ def test_bench_smoke():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 differ" in proc.stdout
     assert "OpenFisca" in proc.stdout
+    # the synthetic population is the one the bench describes (~18 % refused), not one a code shift
+    # in its categories turns into refusals
+    import re
+
+    refused = float(re.search(r"\(refused ([0-9.]+)%\)", proc.stdout).group(1))
+    assert 10 < refused < 30, proc.stdout
