@@ -179,6 +179,15 @@ def test_services_list_and_evaluate_say_edition_not_in_sources(capsys, tmp_path)
     assert code == 0 and "edition_not_in_sources" in out and "existed" in out
 
 
+def test_services_show_names_the_period(capsys):
+    code, out, _ = run_cli(capsys, "services", "show", "parent-meeting-permission", "--on", "2022-01-01", "--json")
+    d = json.loads(out)
+    assert d["status"] == "edition_not_in_sources"
+    assert d["edition_not_in_sources"]["from"] == "2020-05-05" and d["edition_not_in_sources"]["until"] == "2023-04-23"
+    code, out, _ = run_cli(capsys, "services", "show", "parent-meeting-permission", "--on", "2022-01-01")
+    assert "editions not in the sources from 05.05.2020 (estimated) to 23.04.2023" in out
+
+
 def test_a_gap_may_not_overlap_the_previous_version(tmp_path):
     text = (DEFINITIONS_DIR / "parent-meeting-permission.yaml").read_text(encoding="utf-8")
     path = tmp_path / "parent-meeting-permission.yaml"

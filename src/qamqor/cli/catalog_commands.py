@@ -94,6 +94,7 @@ def version_detail(service, version, on) -> dict:
         "slug": service.slug,
         "order_item": service.order_item,
         "status": service.status_on(on),
+        "edition_not_in_sources": gap.as_dict() if (gap := service.edition_gap_on(on)) else None,
         "name": version.names.as_dict(),
         "version": version.window_dict(),
         "term": version.term.as_dict() if version.term else None,
@@ -151,6 +152,10 @@ def cmd_show(args) -> int:
     v = version
     print(f"{service.slug} — {v.names.get(lang)}")
     print(f"  status on {fmt_date(on)}: {detail['status']}")
+    gap = service.edition_gap_on(on)
+    if gap is not None:  # the version shown is the nearest one the sources have, not the one in force
+        start = fmt_date(gap.start) + (" (estimated)" if gap.start_certainty == "estimated" else "")
+        print(f"  editions not in the sources from {start} to {fmt_date(gap.end)} ({gap.citation}): {gap.note}")
     until = fmt_date(v.in_force_until) if v.in_force_until else "…"
     print(f"  version {v.id}: {fmt_date(v.in_force_from)} – {until}  ({v.legal_basis.citation})")
     if v.term:
