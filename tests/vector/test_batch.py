@@ -76,13 +76,16 @@ def test_absent_facts_as_rows_or_as_a_mask():
         vector.column("bool", np.zeros(3, bool), missing=np.array([2, 1]))
 
 
-def test_scenarios_through_the_batch_path():
+@pytest.mark.parametrize(
+    "slug", [SLUG, "foster-family-placement", "patronage-placement", "parent-meeting-permission", "camp-referral"]
+)
+def test_scenarios_through_the_batch_path(slug):
     catalog = load_catalog()
-    spec = yaml.safe_load((SCENARIOS_DIR / f"{SLUG}.yaml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((SCENARIOS_DIR / f"{slug}.yaml").read_text(encoding="utf-8"))
     scenarios = spec["scenarios"]
     docs = [s["facts"] for s in scenarios]
     dates = [s["on"] for s in scenarios]
-    res = evaluate_batch(catalog, SLUG, docs, dates, chunk=4)
+    res = evaluate_batch(catalog, slug, docs, dates, chunk=4)
     for i, s in enumerate(scenarios):
         expect = s["expect"]
         assert res.decision(i) == expect["decision"], s["name"]
