@@ -120,7 +120,9 @@ def test_the_schema_enumerates_from_the_rules_and_the_declarations():
 def test_a_declared_value_already_named_by_a_rule_is_refused(tmp_path):
     text = (DEFINITIONS_DIR / f"{SLUG}.yaml").read_text(encoding="utf-8")
     path = tmp_path / f"{SLUG}.yaml"
-    path.write_text(text.replace("      other_values: [female]", "      other_values: [female, male]"), "utf-8")
+    path.write_text(
+        text.replace("      other_values: [female]", "      other_values: [female, male]"), "utf-8"
+    )
     with pytest.raises(CatalogError, match=r"applicant.sex: \['male'\] already named by the rules"):
         load_service(path)
 
@@ -137,7 +139,9 @@ def test_evaluate_cli_refuses_the_issues_example(capsys, tmp_path):
     facts["applicant"].update(legal_capacity="INCAPABLE", sex="banana", relation_to_child="uncle")
     f = tmp_path / "f.json"
     f.write_text(json.dumps(facts), "utf-8")
-    code, out, err = run_cli(capsys, "evaluate", SLUG, "--facts", str(f), "--on", "2026-03-02", "--lang", "ru")
+    code, out, err = run_cli(
+        capsys, "evaluate", SLUG, "--facts", str(f), "--on", "2026-03-02", "--lang", "ru"
+    )
     assert code == 2 and out == "" and "applicant.legal_capacity" in err and "(+2)" in err
 
 
@@ -180,10 +184,15 @@ def test_services_list_and_evaluate_say_edition_not_in_sources(capsys, tmp_path)
 
 
 def test_services_show_names_the_period(capsys):
-    code, out, _ = run_cli(capsys, "services", "show", "parent-meeting-permission", "--on", "2022-01-01", "--json")
+    code, out, _ = run_cli(
+        capsys, "services", "show", "parent-meeting-permission", "--on", "2022-01-01", "--json"
+    )
     d = json.loads(out)
     assert d["status"] == "edition_not_in_sources"
-    assert d["edition_not_in_sources"]["from"] == "2020-05-05" and d["edition_not_in_sources"]["until"] == "2023-04-23"
+    assert (
+        d["edition_not_in_sources"]["from"] == "2020-05-05"
+        and d["edition_not_in_sources"]["until"] == "2023-04-23"
+    )
     code, out, _ = run_cli(capsys, "services", "show", "parent-meeting-permission", "--on", "2022-01-01")
     assert "editions not in the sources from 05.05.2020 (estimated) to 23.04.2023" in out
 
@@ -240,7 +249,11 @@ def test_ground_8_reading_of_the_item_13_persons_can_be_chosen(tmp_path):
     "old,new,message",
     [
         ("chosen: per_head_of_household", "chosen: nobodys_reading", "is not among"),
-        ("decision: docs/decisions/0014-interpretations.md\n      chosen: per_head", "decision: somewhere.md\n      chosen: per_head", "decision must be the path"),
+        (
+            "decision: docs/decisions/0014-interpretations.md\n      chosen: per_head",
+            "decision: somewhere.md\n      chosen: per_head",
+            "decision must be the path",
+        ),
     ],
 )
 def test_the_loader_checks_interpretations(tmp_path, old, new, message):

@@ -1,6 +1,6 @@
 """Property: the three-valued engine is sound, and the vectorised path says what it says.
 
-Random rule trees (all / any / not over flags, a closed set, comparisons of numbers and of a
+Random rule trees (all / any / not over flags, a closed set, a list with an item exception, comparisons of numbers and of a
 quotient with declared ranges), grounds with exceptions, random partial facts:
 - whenever a ground is fired, clear or excepted with facts missing, every completion of the
   missing facts (from each fact's domain) gives it the same outcome, and whenever the decision is
@@ -43,6 +43,13 @@ DOMAIN = {
     "m": [0, 1, 49, 50, 51, 149, 150, 151, 10_000],
 }
 QUOTIENT = {"div": [{"fact": "m"}, {"fact": "n"}]}
+# a list that is always given, whose items may lack fields: each field's domain
+ITEM_DOMAIN = {"cat": ["x", "y"], "ok": [True, False]}
+SOME = {
+    "some": {"fact": "items"},
+    "where": {"eq": [{"item": "cat"}, "x"]},
+    "unless": [{"code": "settled", "when": {"eq": [{"item": "ok"}, True]}}],
+}
 
 LEAVES = [
     {"fact": "a"},
@@ -59,6 +66,7 @@ LEAVES = [
     {"gt": [QUOTIENT, 0]},
     {"eq": [QUOTIENT, 0]},
     {"ge": [QUOTIENT, {"fact": "m"}]},
+    SOME,  # per item: cat = x, unless ok (an item exception that holds settles the item)
 ]
 
 conditions = st.recursive(
@@ -72,8 +80,12 @@ conditions = st.recursive(
 )
 
 
+def _exception(spec, compiler):
+    return Exception_(spec["code"], compiler.compile(spec["when"], "boolean"), CIT, TXT)
+
+
 def compile_(node):
-    return compile_expr(node, bounds=BOUNDS)
+    return compile_expr(node, bounds=BOUNDS, exception_factory=_exception)
 
 
 @st.composite
@@ -81,21 +93,33 @@ def rule_sets(draw):
     grounds = []
     for item in range(1, draw(st.integers(1, 3)) + 1):
         unless = tuple(
-            Exception_(f"e{item}{j}", compile_(draw(conditions)), CIT, TXT) for j in range(draw(st.integers(0, 2)))
+            Exception_(f"e{item}{j}", compile_(draw(conditions)), CIT, TXT)
+            for j in range(draw(st.integers(0, 2)))
         )
         grounds.append(Ground(item, f"g{item}", TXT, CIT, compile_(draw(conditions)), unless))
     return tuple(grounds)
 
 
+items = st.lists(
+    st.fixed_dictionaries(
+        {}, optional={name: st.sampled_from(values) for name, values in ITEM_DOMAIN.items()}
+    ),
+    max_size=2,
+)
 partial_facts = st.fixed_dictionaries(
-    {}, optional={name: st.sampled_from(values) for name, values in DOMAIN.items()}
+    {"items": items}, optional={name: st.sampled_from(values) for name, values in DOMAIN.items()}
 )
 
 
 def completions(facts):
     missing = [name for name in DOMAIN if name not in facts]
+    holes = [(i, f) for i, item in enumerate(facts["items"]) for f in ITEM_DOMAIN if f not in item]
     for values in itertools.product(*(DOMAIN[name] for name in missing)):
-        yield {**facts, **dict(zip(missing, values, strict=True))}
+        for fills in itertools.product(*(ITEM_DOMAIN[f] for _, f in holes)):
+            full_items = [dict(item) for item in facts["items"]]
+            for (i, f), v in zip(holes, fills, strict=True):
+                full_items[i][f] = v
+            yield {**facts, **dict(zip(missing, values, strict=True)), "items": full_items}
 
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -106,6 +130,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 def test_a_decided_answer_holds_for_every_completion(grounds, facts):
     out = decide(grounds, (), facts, ON, PARAMS)
     missing = set(DOMAIN) - set(facts)
+    missing |= {f"items[].{f}" for item in facts["items"] for f in ITEM_DOMAIN if f not in item}
     assert set(out.missing_facts) <= missing
     for g in out.grounds:
         if g.status == "unknown":
@@ -136,7 +161,11 @@ def test_a_ground_whose_exception_holds_is_never_unknown(grounds, facts):
 
 
 @SETTINGS
-@given(grounds=rule_sets(), docs=st.lists(partial_facts, min_size=1, max_size=12), chunk=st.sampled_from([1, 5, 4096]))
+@given(
+    grounds=rule_sets(),
+    docs=st.lists(partial_facts, min_size=1, max_size=12),
+    chunk=st.sampled_from([1, 5, 4096]),
+)
 def test_the_batch_path_agrees(grounds, docs, chunk):
     version = SimpleNamespace(
         id="v",

@@ -67,7 +67,9 @@ class Evaluation:
         return d
 
 
-def evaluate_version(catalog: Catalog, version: ServiceVersion, facts: Mapping[str, Any], on: dt.date) -> Evaluation:
+def evaluate_version(
+    catalog: Catalog, version: ServiceVersion, facts: Mapping[str, Any], on: dt.date
+) -> Evaluation:
     if version.source_status == "incomplete_source":
         return Evaluation(version.slug, on, version, "incomplete_source", (), (), (), (), INCOMPLETE_SOURCE)
     outcome = decide(version.grounds, version.obligations, facts, on, catalog.params_on(on))
@@ -89,6 +91,8 @@ def evaluate_service(catalog: Catalog, slug: str, facts: Mapping[str, Any], on: 
     version = service.version_on(on)
     if version is None:
         if service.edition_gap_on(on) is not None:
-            return Evaluation(slug, on, None, "edition_not_in_sources", (), (), (), (), EDITION_NOT_IN_SOURCES)
+            return Evaluation(
+                slug, on, None, "edition_not_in_sources", (), (), (), (), EDITION_NOT_IN_SOURCES
+            )
         return Evaluation(slug, on, None, "not_in_force", (), (), (), (), NOT_IN_FORCE)
     return evaluate_version(catalog, version, facts, on)

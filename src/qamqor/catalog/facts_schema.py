@@ -261,7 +261,13 @@ def _error(err) -> FactError:
     path = ".".join(str(p) for p in err.absolute_path)
     schema = err.schema if isinstance(err.schema, Mapping) else {}
     value = err.instance
-    fill: dict[str, Any] = {"path": path or "(document)", "value": value, "expected": "", "allowed": "", "limit": ""}
+    fill: dict[str, Any] = {
+        "path": path or "(document)",
+        "value": value,
+        "expected": "",
+        "allowed": "",
+        "limit": "",
+    }
     if err.validator == "enum":
         if len(schema.get("enum", ())) > 50:  # the country list
             code = "not_a_country"
@@ -273,8 +279,10 @@ def _error(err) -> FactError:
     elif err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         code = "out_of_range"
         fill["limit"] = f"{'≥' if 'inimum' in err.validator else '≤'} {err.validator_value}"
-    elif err.validator == "type" and schema.get("type") in ("integer", ["integer", "null"]) and isinstance(
-        value, float
+    elif (
+        err.validator == "type"
+        and schema.get("type") in ("integer", ["integer", "null"])
+        and isinstance(value, float)
     ):
         code = "not_whole"
     elif err.validator == "type" and schema.get("type") == "object":
@@ -290,8 +298,16 @@ def validate_facts(version: ServiceVersion, facts: Any) -> list[FactError]:
     """Every way `facts` fails the version's schema (empty when they pass), in document order.
     Raises SchemaUnavailable for a version whose texts are incomplete."""
     if not isinstance(facts, Mapping):
-        return [FactError("", "not_an_object", {k: v.format(path="(document)") for k, v in _MESSAGES["not_an_object"].items()})]
-    errors = sorted(facts_validator(version).iter_errors(dict(facts)), key=lambda e: [str(p) for p in e.absolute_path])
+        return [
+            FactError(
+                "",
+                "not_an_object",
+                {k: v.format(path="(document)") for k, v in _MESSAGES["not_an_object"].items()},
+            )
+        ]
+    errors = sorted(
+        facts_validator(version).iter_errors(dict(facts)), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     return [_error(e) for e in errors]
 
 

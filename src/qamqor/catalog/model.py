@@ -245,7 +245,9 @@ class Service:
         if self.edition_gap_on(day) is not None:
             return "edition_not_in_sources"
         first = self.versions[0] if self.versions else None
-        if first is not None and day < (first.edition_gap.start if first.edition_gap else first.in_force_from):
+        if first is not None and day < (
+            first.edition_gap.start if first.edition_gap else first.in_force_from
+        ):
             return "not_yet_in_force"
         return "repealed"
 
