@@ -284,3 +284,18 @@ def test_yaml_readings_compile_for_every_alternative():
     grounds = {g["item"]: g for g in data["versions"][0]["grounds"]}
     assert all("when" in r for r in grounds[11]["interpretation"]["readings"])
     assert "when" not in grounds[11]
+
+
+# --- finding 3: decided arithmetic, explained ----------------------------------------------------------
+
+
+def test_ground_11_without_the_household_explains_the_range():
+    facts = good()
+    facts["applicant"]["monthly_income"] = 30000
+    del facts["applicant"]["household_size"]
+    r = evaluate_service(load_catalog(), SLUG, facts, ON)
+    assert r.decision == "refuse" and [g.item for g in r.grounds] == [11] and r.missing_facts == ()
+    assert "applicant.household_size ∈ [0, 30000] < subsistence_minimum = 50851" in r.grounds[0].explanation()["en"]
+    facts["applicant"]["monthly_income"] = 50851  # one minimum: the household decides
+    r = evaluate_service(load_catalog(), SLUG, facts, ON)
+    assert r.decision == "needs_facts" and r.missing_facts == ("applicant.household_size",)

@@ -8,10 +8,12 @@ that come with a grant). Nothing here reads the clock or imports Django.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qamqor.rules.intervals import Bounds
 from qamqor.rules.logic import Compiled, Context, Exception_, _as_bool, apply_exceptions
 from qamqor.rules.types import Citation, Interpretation, Text
 
@@ -147,11 +149,19 @@ class Outcome:
         return tuple(g for g in self.grounds if g.status == "fired")
 
 
+def _value_text(v) -> str:
+    """`= value`, or for an unknown number in its declared range `∈ [lo, hi]` (decided all the same)."""
+    if type(v) is Bounds:
+        ends = ("∞" if math.isinf(x) and x > 0 else "-∞" if math.isinf(x) else f"{x:g}" for x in (v.lo, v.hi))
+        return "∈ [{}, {}]".format(*ends)
+    return f"= {v!r}"
+
+
 def _trace_line(t) -> str:
     left_text, left, symbol, right_text, right, result = t
     if right_text == repr(right):
-        return f"{left_text} = {left!r} {symbol} {right!r}"
-    return f"{left_text} = {left!r} {symbol} {right_text} = {right!r}"
+        return f"{left_text} {_value_text(left)} {symbol} {right!r}"
+    return f"{left_text} {_value_text(left)} {symbol} {right_text} {_value_text(right)}"
 
 
 def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> GroundResult:
