@@ -513,7 +513,8 @@ def _fact_vs_literal(
             except TypeError:
                 result = None
         if ctx.trace is not None:
-            ctx.trace.append((text, x, symbol, right_text, literal, result))
+            shown = bounds if x is MISSING and bounds is not None else x  # a decided range shows as such
+            ctx.trace.append((text, shown, symbol, right_text, literal, result))
         return result
 
     return fn
