@@ -43,7 +43,7 @@ SLUG = "guardianship-establishment"
 TARGETS = {"vs_openfisca": 20.0, "single_us": 50.0, "bytes_per_case": 16.0, "load_s": 0.5}
 
 CAPACITY = ("full", "incapable", "limited")
-RIGHTS = ("deprived", "limited", "none")
+RIGHTS = ("deprived", "full", "limited")  # the closed set of the catalogue (facts:)
 SEX = ("female", "male")
 RELATION = ("close_relative", "none", "relative", "stepparent")
 CITIZENSHIP = ("KZ", "RU")
@@ -117,7 +117,7 @@ def synthesize(n: int, seed: int) -> dict:
     values = {
         "applicant.birth_date": as_date_array(born),
         "applicant.legal_capacity": pick([(0, 1 - p), (1, p / 2), (2, p / 2)]),
-        "applicant.parental_rights": pick([(2, 1 - p), (0, p / 2), (1, p / 2)]),
+        "applicant.parental_rights": pick([(1, 1 - p), (0, p / 2), (2, p / 2)]),  # full, deprived, limited
         "applicant.removed_as_guardian": flag(p),
         "applicant.adoption_cancelled_by_fault": flag(p),
         "applicant.disease_preventing_care": flag(p),

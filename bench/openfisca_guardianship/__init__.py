@@ -48,8 +48,8 @@ class LegalCapacity(Enum):
 
 class ParentalRights(Enum):
     deprived = "deprived"
+    full = "full"
     limited = "limited"
-    none = "none"
 
 
 class Sex(Enum):
@@ -99,7 +99,7 @@ INPUTS = [
     _input("submission_date", dt.date),
     _input("birth_date", dt.date),
     _input("legal_capacity", Enum, possible_values=LegalCapacity),
-    _input("parental_rights", Enum, possible_values=ParentalRights, default=ParentalRights.none),
+    _input("parental_rights", Enum, possible_values=ParentalRights, default=ParentalRights.full),
     _input("removed_as_guardian", bool),
     _input("adoption_cancelled_by_fault", bool),
     _input("disease_preventing_care", bool),
@@ -171,7 +171,11 @@ def _serious(conviction, period):
     hit = np.zeros(len(category), bool)
     for name in SERIOUS:
         hit |= category == Category[name]
-    return hit & ~conviction("prosecution_terminated_rehabilitating", period)
+    # item 13's exception (CPC art. 35) concerns a terminated prosecution, never a conviction record
+    terminated = (conviction("conviction_kind", period) == Kind.prosecution) & conviction(
+        "prosecution_terminated_rehabilitating", period
+    )
+    return hit & ~terminated
 
 
 def _g8(application, period, parameters):

@@ -90,13 +90,26 @@ def test_usage_errors_exit_2_one_line(capsys, argv, needle):
         (json.dumps(good_applicant(applicant__married="yes")), "facts fail the schema at applicant.married"),
         (json.dumps(good_applicant(applicant__birth_date="08.08.1985")), "applicant.birth_date"),
         (json.dumps(good_applicant(applicant__convictions=[{"category": 7}])), "applicant.convictions.0.category"),
+        # closed value sets: a word no rule or declaration knows is an error, nothing is decided
+        (json.dumps(good_applicant(applicant__sex="banana")), "applicant.sex: the value “banana” is not allowed"),
+        (json.dumps(good_applicant(applicant__relation_to_child="uncle")), "allowed values: close_relative, none"),
+        (json.dumps(good_applicant(applicant__household_size=0)), "applicant.household_size: the value 0 is out of range"),
+        (json.dumps(good_applicant(applicant__household_size=2.5)), "must be a whole number"),
     ],
 )
 def test_bad_facts_exit_2(capsys, tmp_path, content, needle):
     f = tmp_path / "f.json"
     f.write_text(content, encoding="utf-8")
-    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02")
+    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "en")
     assert code == 2 and needle in err and out == ""
+
+
+def test_bad_facts_message_in_the_chosen_language(capsys, tmp_path):
+    f = tmp_path / "f.json"
+    f.write_text(json.dumps(good_applicant(applicant__sex="banana", applicant__relation_to_child="uncle")), "utf-8")
+    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "kk")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "рұқсат етілмеген" in err and "(+1)" in err  # the first of two errors, in Kazakh
 
 
 def test_facts_schema(capsys):
@@ -105,6 +118,14 @@ def test_facts_schema(capsys):
     applicant = s["properties"]["applicant"]["properties"]
     assert applicant["married"] == {"type": "boolean"}
     assert applicant["birth_date"]["format"] == "date"
-    assert applicant["monthly_income"] == {"type": "number"}
-    assert applicant["convictions"]["items"]["properties"]["category"] == {"type": "string"}
+    assert applicant["monthly_income"] == {"type": "number", "minimum": 0}
+    assert applicant["household_size"] == {"type": "integer", "minimum": 1}
+    # closed sets: the words the rules name, and the declared others (one source each)
+    assert applicant["convictions"]["items"]["properties"]["category"] == {
+        "type": "string",
+        "enum": ["murder", "negligent", "terrorism"],
+    }
+    assert applicant["convictions"]["items"]["properties"]["kind"]["enum"] == ["conviction", "prosecution"]
+    assert applicant["sex"]["enum"] == ["female", "male"]
+    assert applicant["relation_to_child"]["enum"] == ["close_relative", "none", "relative", "stepparent"]
     assert s["properties"]["consent_personal_data"] == {"type": "boolean"}

@@ -4,10 +4,12 @@ The scenarios are written from the seed clauses (inputs → decision, grounds, o
 """
 
 import datetime as dt
+import json
 
 import pytest
 
 from qamqor.catalog import evaluate_service, load_catalog
+from qamqor.catalog.facts_schema import validate_facts
 from qamqor.catalog.loader import DEFINITIONS_DIR, SCENARIOS_DIR, read_yaml
 
 
@@ -43,3 +45,17 @@ def test_scenario(slug, scenario):
         assert (result.version.id if result.version else None) == expect["version"]
     for g in result.grounds:  # every ground applied cites its clause
         assert g.citation.source and g.citation.clause
+
+
+@pytest.mark.parametrize("slug,scenario", list(_all_scenarios()))
+def test_scenario_facts_pass_the_facts_check(slug, scenario):
+    """The facts a scenario judges are facts the CLI and the API accept (closed value sets, country
+    codes, ranges), except where the scenario names the paths the check refuses."""
+    on = scenario["on"]
+    on = on if isinstance(on, dt.date) else dt.date.fromisoformat(on)
+    version = load_catalog().service(slug).version_on(on)
+    if version is None or version.source_status != "complete":
+        return
+    facts = json.loads(json.dumps(scenario.get("facts") or {}, default=str))  # as a JSON document
+    paths = sorted(e.path for e in validate_facts(version, facts))
+    assert paths == sorted(scenario["expect"].get("facts_invalid_at", [])), paths

@@ -130,8 +130,11 @@ def _spec_from_schema(schema, literals, prefix=""):
             spec[path] = "date"
         elif "boolean" in types:
             spec[path] = "bool"
-        elif "number" in types:
+        elif "number" in types or "integer" in types:
             spec[path] = "number"
+        elif "enum" in sub:  # a closed set (country codes: a few), and a word outside it now and then
+            words = [v for v in sub["enum"] if isinstance(v, str)]
+            spec[path] = ("string", tuple(words if len(words) < 50 else ["KZ", "RU", "UZ"]) + ("other",))
         else:
             spec[path] = ("string", tuple(sorted(literals)) + ("other",))
     return spec

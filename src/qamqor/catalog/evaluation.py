@@ -1,4 +1,7 @@
-"""Judge one application: the version in force on its date, its grounds, the decision."""
+"""Judge one application: the version in force on its date, its grounds, the decision.
+
+The facts are not checked here (the cases' own documents carry registry values the caller maps):
+a caller holding facts from outside checks them first with `facts_schema.validate_facts`."""
 
 from __future__ import annotations
 
@@ -16,6 +19,14 @@ NOT_IN_FORCE = {
     "ru": "На указанную дату эта государственная услуга не действовала.",
     "en": "This public service was not in force on the given date.",
 }
+EDITION_NOT_IN_SOURCES = {
+    "kk": "Көрсетілген күні бұл мемлекеттік қызмет қолданыста болды, бірақ сол күнгі редакциясының ережелері "
+    "жүйедегі құқықтық мәтіндерде жоқ; өтінішті бұл жүйе бойынша бағалау мүмкін емес.",
+    "ru": "На указанную дату эта государственная услуга действовала, но правила её редакции на ту дату "
+    "отсутствуют в правовых текстах системы; оценить заявление по ним система не может.",
+    "en": "This public service existed on the given date, but the rules of the edition then in force are not "
+    "in the system's legal texts; the application cannot be judged by them.",
+}
 INCOMPLETE_SOURCE = {
     "kk": "Бұл қызметтің талаптары құқықтық мәтіндерде толық берілмеген, сондықтан жүйеге толық енгізілмеген; өтініш қабылданбайды.",
     "ru": "Требования этой услуги приведены в правовых текстах не полностью и поэтому не внесены в систему целиком; заявление не принимается.",
@@ -28,7 +39,7 @@ class Evaluation:
     slug: str
     on: dt.date
     version: ServiceVersion | None
-    decision: str  # grant | refuse | needs_facts | not_in_force | incomplete_source
+    decision: str  # grant | refuse | needs_facts | not_in_force | edition_not_in_sources | incomplete_source
     grounds: tuple[GroundResult, ...]  # the grounds that fire
     all_grounds: tuple[GroundResult, ...]
     missing_facts: tuple[str, ...]
@@ -47,12 +58,18 @@ class Evaluation:
         }
         if self.message:
             d["message"] = self.message
+        if self.version is not None:
+            # every reading the decision was taken under where the text allows more than one
+            found = [*self.version.interpretations, *(g.interpretation for g in self.version.grounds)]
+            d["interpretations"] = [i.as_dict() for i in found if i is not None]
         if full:
             d["all_grounds"] = [g.as_dict() for g in self.all_grounds]
         return d
 
 
-def evaluate_version(catalog: Catalog, version: ServiceVersion, facts: Mapping[str, Any], on: dt.date) -> Evaluation:
+def evaluate_version(
+    catalog: Catalog, version: ServiceVersion, facts: Mapping[str, Any], on: dt.date
+) -> Evaluation:
     if version.source_status == "incomplete_source":
         return Evaluation(version.slug, on, version, "incomplete_source", (), (), (), (), INCOMPLETE_SOURCE)
     outcome = decide(version.grounds, version.obligations, facts, on, catalog.params_on(on))
@@ -73,5 +90,9 @@ def evaluate_service(catalog: Catalog, slug: str, facts: Mapping[str, Any], on: 
     service = catalog.service(slug)
     version = service.version_on(on)
     if version is None:
+        if service.edition_gap_on(on) is not None:
+            return Evaluation(
+                slug, on, None, "edition_not_in_sources", (), (), (), (), EDITION_NOT_IN_SOURCES
+            )
         return Evaluation(slug, on, None, "not_in_force", (), (), (), (), NOT_IN_FORCE)
     return evaluate_version(catalog, version, facts, on)

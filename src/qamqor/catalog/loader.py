@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from qamqor.catalog.declarations import edition_gap, fact_specs, interpretation_of
 from qamqor.catalog.model import (
     Catalog,
     Channel,
@@ -73,6 +75,7 @@ class _Reader:
 
     def __init__(self, where: str):
         self.where = where
+        self.bounds: dict[str, tuple[float, float]] = {}  # the declared ranges of the version being read
 
     def fail(self, msg: str, place: str = "") -> CatalogError:
         return CatalogError(f"{self.where}{(' ' + place) if place else ''}: {msg}")
@@ -139,7 +142,7 @@ class _Reader:
 
     def expr(self, node: Any, place: str):
         try:
-            return compile_expr(node, exception_factory=self.exception_factory(place))
+            return compile_expr(node, exception_factory=self.exception_factory(place), bounds=self.bounds)
         except ExpressionError as exc:
             raise self.fail(f"bad expression: {exc}", place) from None
 
@@ -188,6 +191,9 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             "unknown",
             "procedure",
             "fact_sources",
+            "facts",
+            "interpretations",
+            "editions_not_in_sources_before",
         },
     )
     vid = str(m["id"])
@@ -295,20 +301,29 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             )
         )
 
+    facts = fact_specs(r, m.get("facts"), place + ".facts")
+    r.bounds = {
+        p: (-math.inf if f.minimum is None else f.minimum, math.inf if f.maximum is None else f.maximum)
+        for p, f in facts.items()
+        if "[]" not in p and (f.minimum is not None or f.maximum is not None)
+    }
+
     grounds = []
     for i, g in enumerate(m.get("grounds") or ()):
         gp = f"{place}.grounds[{i}]"
-        g = r.keys(g, gp, {"item", "code", "text", "when", "citation"}, {"judgement", "unless"})
+        g = r.keys(g, gp, {"item", "code", "text", "citation"}, {"judgement", "unless", "when", "interpretation"})
         gp = f"{place}.ground {g['item']}"
+        interpretation, when = interpretation_of(r, g.get("interpretation"), gp + ".interpretation", g.get("when"))
         grounds.append(
             Ground(
                 item=r.integer(g["item"], gp),
                 code=str(g["code"]),
                 text=r.text(g["text"], gp + ".text"),
                 citation=r.citation(g["citation"], gp),
-                when=r.expr(g["when"], gp + ".when"),
+                when=r.expr(when, gp + ".when"),
                 unless=tuple(r.exception_factory(gp)(u, _top_compiler(r, gp)) for u in g.get("unless") or ()),
                 judgement=bool(g.get("judgement", False)),
+                interpretation=interpretation,
             )
         )
     items = [g.item for g in grounds]
@@ -356,7 +371,13 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     if len({s.step for s in steps}) != len(steps):
         raise r.fail("a step is listed twice", place)
 
-    return ServiceVersion(
+    interpretations = tuple(
+        interpretation_of(r, x, f"{place}.interpretations[{i}]", None)[0]
+        for i, x in enumerate(m.get("interpretations") or ())
+    )
+    gap = edition_gap(r, m.get("editions_not_in_sources_before"), place + ".editions_not_in_sources_before", start)
+
+    version = ServiceVersion(
         slug=slug,
         id=vid,
         in_force_from=start,
@@ -387,7 +408,19 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         steps=tuple(steps),
         unknown=r.unknowns(m.get("unknown"), place + ".unknown"),
         procedure=_procedure(r, m.get("procedure"), place, status),
+        facts=facts,
+        bounds=dict(r.bounds),
+        interpretations=interpretations,
+        edition_gap=gap,
     )
+    r.bounds = {}
+    from qamqor.catalog.facts_schema import DeclarationError, check_declarations
+
+    try:
+        check_declarations(version)
+    except DeclarationError as exc:
+        raise r.fail(str(exc), place + ".facts") from None
+    return version
 
 
 def _procedure(r: _Reader, m: Any, place: str, status: str) -> Procedure | None:
@@ -444,7 +477,7 @@ def _with_sources(r: _Reader, v: ServiceVersion, service_level: Any, own: Any) -
 def _top_compiler(r: _Reader, place: str):
     from qamqor.rules.logic import _Compiler
 
-    return _Compiler(r.exception_factory(place), inside_item=False)
+    return _Compiler(r.exception_factory(place), inside_item=False, bounds=r.bounds)
 
 
 def load_service(path: Path) -> Service:
@@ -465,7 +498,8 @@ def load_service(path: Path) -> Service:
     if len({v.id for v in versions}) != len(versions):
         raise r.fail("a version id is used twice")
     for a, b in zip(versions, versions[1:], strict=False):
-        if a.in_force_until is None or a.in_force_until > b.in_force_from:
+        b_start = b.edition_gap.start if b.edition_gap else b.in_force_from
+        if a.in_force_until is None or a.in_force_until > b_start:
             raise r.fail(f"version windows overlap: {a.id} and {b.id}")
     return Service(
         slug=slug,

@@ -11,7 +11,7 @@ from qamqor.catalog.provenance import FactSource, source_of
 from qamqor.rules.grounds import Ground, Obligation
 from qamqor.rules.logic import Compiled
 from qamqor.rules.schedules import DEFAULT_SCHEDULE, Schedule, get_schedule
-from qamqor.rules.types import Citation, DatedParameter, StepRule, Term, Text, Unknown
+from qamqor.rules.types import Citation, DatedParameter, Interpretation, StepRule, Term, Text, Unknown
 
 
 class UnknownService(KeyError):
@@ -84,6 +84,45 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class FactSpec:
+    """What the definition declares about one fact (`facts:` of a version): the values no rule names
+    (the rest of a closed set comes from the rules that read the fact), a numeric range, or a format."""
+
+    path: str
+    other_values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    format: str | None = None  # "country": an ISO 3166-1 alpha-2 code
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EditionGap:
+    """A period before a version in which the service was in force under editions whose text is not
+    in the sources (`editions_not_in_sources_before:` of a version): the answer there is
+    `edition_not_in_sources`, not `not_in_force`."""
+
+    start: dt.date
+    end: dt.date  # exclusive: the version's in_force_from
+    start_certainty: str
+    citation: Citation
+    note: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day < self.end
+
+    def as_dict(self) -> dict:
+        return {
+            "from": self.start.isoformat(),
+            "until": self.end.isoformat(),
+            "from_certainty": self.start_certainty,
+            "citation": self.citation.as_dict(),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class LegalBasis:
     text: Text
     citation: Citation
@@ -122,6 +161,10 @@ class ServiceVersion:
     fact_sources: tuple[FactSource, ...] = ()  # which sources the law accepts per fact (provenance.py)
     facts_read: frozenset[str] = frozenset()  # every fact path its grounds, obligations and documents read
     procedure: Procedure | None = None
+    facts: dict[str, FactSpec] = field(default_factory=dict)  # declared values, ranges, formats
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # numeric ranges, for the engine
+    interpretations: tuple[Interpretation, ...] = ()  # readings of the version as a whole (its window…)
+    edition_gap: EditionGap | None = None  # before this version: editions not in the sources
 
     def fact_source(self, path: str) -> FactSource | None:
         """The accepted sources of a fact of this version (None: not a fact its rules read)."""
@@ -176,6 +219,8 @@ class ServiceVersion:
             "window_note": self.window_note,
             "source_status": self.source_status,
             "legal_basis": self.legal_basis.as_dict(),
+            "editions_not_in_sources_before": self.edition_gap.as_dict() if self.edition_gap else None,
+            "interpretations": [i.as_dict() for i in self.interpretations],
         }
 
 
@@ -199,12 +244,25 @@ class Service:
                 return v
         return None
 
+    def edition_gap_on(self, day: dt.date) -> EditionGap | None:
+        """The period of editions not in the sources that covers `day`, if any."""
+        for v in self.versions:
+            if v.edition_gap is not None and v.edition_gap.covers(day):
+                return v.edition_gap
+        return None
+
     def status_on(self, day: dt.date) -> str:
-        """in_force | repealed | not_yet_in_force | incomplete_source."""
+        """in_force | incomplete_source | edition_not_in_sources (in force under an edition whose text
+        is not in the sources) | not_yet_in_force | repealed."""
         v = self.version_on(day)
         if v is not None:
             return "incomplete_source" if v.source_status == "incomplete_source" else "in_force"
-        if self.versions and day < self.versions[0].in_force_from:
+        if self.edition_gap_on(day) is not None:
+            return "edition_not_in_sources"
+        first = self.versions[0] if self.versions else None
+        if first is not None and day < (
+            first.edition_gap.start if first.edition_gap else first.in_force_from
+        ):
             return "not_yet_in_force"
         return "repealed"
 

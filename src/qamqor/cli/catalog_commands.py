@@ -94,6 +94,7 @@ def version_detail(service, version, on) -> dict:
         "slug": service.slug,
         "order_item": service.order_item,
         "status": service.status_on(on),
+        "edition_not_in_sources": gap.as_dict() if (gap := service.edition_gap_on(on)) else None,
         "name": version.names.as_dict(),
         "version": version.window_dict(),
         "term": version.term.as_dict() if version.term else None,
@@ -135,7 +136,7 @@ def cmd_list(args) -> int:
         return 0
     for r in rows:
         item = r["order_item"] if r["order_item"] is not None else "—"
-        print(f"{item:>2}  {r['slug']:<28} {r['status']:<18} {r['name'][args.lang]}")
+        print(f"{item:>2}  {r['slug']:<28} {r['status']:<24} {r['name'][args.lang]}")
     return 0
 
 
@@ -151,6 +152,10 @@ def cmd_show(args) -> int:
     v = version
     print(f"{service.slug} — {v.names.get(lang)}")
     print(f"  status on {fmt_date(on)}: {detail['status']}")
+    gap = service.edition_gap_on(on)
+    if gap is not None:  # the version shown is the nearest one the sources have, not the one in force
+        start = fmt_date(gap.start) + (" (estimated)" if gap.start_certainty == "estimated" else "")
+        print(f"  editions not in the sources from {start} to {fmt_date(gap.end)} ({gap.citation}): {gap.note}")
     until = fmt_date(v.in_force_until) if v.in_force_until else "…"
     print(f"  version {v.id}: {fmt_date(v.in_force_from)} – {until}  ({v.legal_basis.citation})")
     if v.term:
@@ -239,17 +244,16 @@ def read_facts(source: str) -> dict:
     return facts
 
 
-def check_facts(version, facts: dict) -> None:
-    """Facts that fail the service's schema are refused before any rule runs."""
+def check_facts(version, facts: dict, lang: str = "en") -> None:
+    """Facts that fail the service's schema (types, closed value sets, country codes, ranges) are
+    refused before any rule runs: one line, the first error, in the chosen language."""
 
-    from qamqor.catalog.facts_schema import facts_validator
+    from qamqor.catalog.facts_schema import validate_facts
 
-    validator = facts_validator(version)
-    errors = sorted(validator.iter_errors(facts), key=lambda e: list(e.absolute_path))
+    errors = validate_facts(version, facts)
     if errors:
-        e = errors[0]
-        where = ".".join(str(p) for p in e.absolute_path) or "(document)"
-        raise UsageError(f"facts fail the schema at {where}: {e.message}")
+        more = f" (+{len(errors) - 1})" if len(errors) > 1 else ""
+        raise UsageError(f"facts fail the schema at {errors[0].message[lang]}{more}")
 
 
 def cmd_evaluate(args) -> int:
@@ -259,8 +263,8 @@ def cmd_evaluate(args) -> int:
     on = _on(args)
     facts = read_facts(args.facts)
     version = service.version_on(on)
-    if version is not None:
-        check_facts(version, facts)
+    if version is not None and version.source_status == "complete":
+        check_facts(version, facts, args.lang)
     result = evaluate_service(_catalog(), service.slug, facts, on)
     if args.json:
         print_json(result.as_dict())
@@ -280,9 +284,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_facts_schema(args) -> int:
-    from qamqor.catalog.facts_schema import facts_schema
+    from qamqor.catalog.facts_schema import SchemaUnavailable, facts_schema
 
     service = _service(args.slug)
     version = _version_or_latest(service, _on(args))
-    print_json(facts_schema(version))
+    try:
+        schema = facts_schema(version)
+    except SchemaUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    print_json(schema)
     return 0

@@ -17,6 +17,17 @@ from qamqor.registries import services
 from qamqor.registries.types import REGISTRY_NAMES, Source
 
 
+def _alpha2(code):
+    """The registry's citizenship (ISO 3166-1 alpha-3, as the population register gives it) as the
+    alpha-2 code the definitions read; None (stateless) stays None."""
+    if code is None or len(str(code)) == 2:
+        return code
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=str(code).upper())
+    return country.alpha_2 if country is not None else str(code)
+
+
 def _categories_named(version) -> frozenset[str]:
     """The conviction categories the version's rules name (`{"in": [{"item": "category"}, [...]]}` or
     `{"eq": [{"item": "category"}, "..."]}` in a ground or exception): a registry record of one of
@@ -182,7 +193,7 @@ def _fact_rules(
     rules = {
         "applicant.birth_date": ident("birth_date"),
         "applicant.sex": ident("sex"),
-        "applicant.citizenship": ident("citizenship"),
+        "applicant.citizenship": ident("citizenship", _alpha2),
         # a registered permanent address in the population register (which holds addresses in
         # Kazakhstan) is what these two facts mean; see the definitions' fact_sources notes
         "applicant.permanent_residence": ident("address", bool),

@@ -45,6 +45,8 @@ SRC_NO_TRANSFER = Citation(LABOUR_CODE, "art. 84 p.5 (day off without transfer)"
 SRC_DECREE = Citation(LABOUR_CODE, "art. 85 p.3 (Government decree transferring days off)")
 # The five-day week: providers work "Monday to Friday inclusive, except weekends and holidays".
 SRC_WEEKEND = Citation("002_eefeb2ec619131ea.txt", "annex 11 annex 2 row 7")
+# The article numbers are unverified (docs/decisions/0003-working-time.md, "Open questions"): the
+# counting rules are certain, the numbers 176/177 could not be confirmed against the official text.
 ART_176 = Citation(CIVIL_CODE, "art. 176")
 ART_177 = Citation(CIVIL_CODE, "art. 177")
 

@@ -1,19 +1,21 @@
 """Refusal grounds and obligations as pure functions of (facts, params, on).
 
-A ground fires when its rule is true and none of its exceptions is; the decision is `refuse` when a
-ground fires, `needs_facts` when none fires but one is unknown, else `grant` (with the obligations
+A ground fires when its rule is true and none of its exceptions is (three-valued: a false rule or an
+exception that holds settles it, whatever else is unknown); the decision is `refuse` when a ground fires, `needs_facts` when none fires but one is unknown, else `grant` (with the obligations
 that come with a grant). Nothing here reads the clock or imports Django.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qamqor.rules.intervals import Bounds
 from qamqor.rules.logic import Compiled, Context, Exception_, _as_bool, apply_exceptions
-from qamqor.rules.types import Citation, Text
+from qamqor.rules.types import Citation, Interpretation, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,7 @@ class Ground:
     when: Compiled
     unless: tuple[Exception_, ...] = ()
     judgement: bool = False  # needs an officer's finding, recorded with a written reason
+    interpretation: Interpretation | None = None  # the reading chosen where the text allows several
     # derived once: the rule as a condition, and the (shared, immutable) result of a clear ground
     test: Callable[[Context], bool | None] = field(init=False, repr=False, compare=False)
     clear: GroundResult = field(init=False, repr=False, compare=False)
@@ -34,7 +37,15 @@ class Ground:
         object.__setattr__(
             self,
             "clear",
-            GroundResult(self.item, self.code, "clear", self.citation, self.text, self.judgement),
+            GroundResult(
+                self.item,
+                self.code,
+                "clear",
+                self.citation,
+                self.text,
+                self.judgement,
+                interpretation=self.interpretation,
+            ),
         )
 
 
@@ -72,15 +83,19 @@ class GroundResult:
     missing_facts: tuple[str, ...] = ()
     exception: Exception_ | None = None
     trace: tuple = ()
+    interpretation: Interpretation | None = None
 
     def explanation(self) -> dict[str, str]:
-        """kk / ru / en: the ground's wording, the clause and the facts that made it fire."""
+        """kk / ru / en: the ground's wording, the clause, the facts that made it fire and the reading
+        of the text it was applied under, when the text allows more than one."""
         detail = "; ".join(_trace_line(t) for t in self.trace if t[-1] is not None)
         out = {}
         for lang in ("kk", "ru", "en"):
             line = f"{self.text.get(lang)} ({self.citation})"
             if detail:
                 line += f" [{detail}]"
+            if self.interpretation is not None:
+                line += f" — {self.interpretation.line(lang)}"
             out[lang] = line
         return out
 
@@ -95,6 +110,8 @@ class GroundResult:
         }
         if self.missing_facts:
             d["missing_facts"] = list(self.missing_facts)
+        if self.interpretation is not None:
+            d["interpretation"] = self.interpretation.as_dict()
         if self.exception is not None:
             d["exception"] = {
                 "code": self.exception.code,
@@ -132,11 +149,19 @@ class Outcome:
         return tuple(g for g in self.grounds if g.status == "fired")
 
 
+def _value_text(v) -> str:
+    """`= value`, or for an unknown number in its declared range `∈ [lo, hi]` (decided all the same)."""
+    if type(v) is Bounds:
+        ends = ("∞" if math.isinf(x) and x > 0 else "-∞" if math.isinf(x) else f"{x:g}" for x in (v.lo, v.hi))
+        return "∈ [{}, {}]".format(*ends)
+    return f"= {v!r}"
+
+
 def _trace_line(t) -> str:
     left_text, left, symbol, right_text, right, result = t
     if right_text == repr(right):
-        return f"{left_text} = {left!r} {symbol} {right!r}"
-    return f"{left_text} = {left!r} {symbol} {right_text} = {right!r}"
+        return f"{left_text} {_value_text(left)} {symbol} {right!r}"
+    return f"{left_text} {_value_text(left)} {symbol} {right_text} {_value_text(right)}"
 
 
 def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> GroundResult:
@@ -148,8 +173,9 @@ def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> G
     if value is False and not explain:
         return ground.clear
     exception = None
-    if value is True and ground.unless:
-        value, exception = apply_exceptions(value, ground.unless, ctx)
+    if value is not False and ground.unless:
+        # an exception that holds settles the ground even while the rule is unknown (rule ∧ ¬exception)
+        value, exception = apply_exceptions(value, ground.unless, ctx, mark)
     if explain:
         trace = tuple(ctx.trace)
         ctx.trace = None
@@ -172,6 +198,7 @@ def evaluate_ground(ground: Ground, ctx: Context, *, explain: bool = False) -> G
         missing,
         exception,
         trace,
+        ground.interpretation,
     )
 
 

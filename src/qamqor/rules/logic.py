@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qamqor.rules.intervals import INTERVAL_OPS, Bounds, compare_bounds, div_bounds
+
 
 class ExpressionError(ValueError):
     """The expression is not of the catalogue language (raised when compiling, never at run time)."""
@@ -29,6 +31,8 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
@@ -117,16 +121,21 @@ def full_years(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def compile_expr(node: Any, *, inside_item: bool = False, exception_factory=None) -> Compiled:
-    """Compile a catalogue expression. `exception_factory(dict) -> Exception_` builds `unless` entries."""
-    return _Compiler(exception_factory, inside_item).compile(node)
+def compile_expr(
+    node: Any, *, inside_item: bool = False, exception_factory=None, bounds: Mapping[str, tuple] | None = None
+) -> Compiled:
+    """Compile a catalogue expression. `exception_factory(dict) -> Exception_` builds `unless` entries;
+    `bounds` maps a numeric fact path to its declared (minimum, maximum): a missing fact with bounds is
+    an unknown number in that range, which can still decide a comparison (docs/decisions/0013)."""
+    return _Compiler(exception_factory, inside_item, bounds).compile(node)
 
 
 class _Compiler:
-    def __init__(self, exception_factory, inside_item: bool):
+    def __init__(self, exception_factory, inside_item: bool, bounds: Mapping[str, tuple] | None = None):
         self.exception_factory = exception_factory
         self.inside_item = inside_item
         self.list_path: str | None = None
+        self.bounds = dict(bounds or {})
 
     def compile(self, node: Any, hint: str = "any") -> Compiled:
         if isinstance(node, Mapping):
@@ -157,11 +166,13 @@ class _Compiler:
             raise ExpressionError("fact takes a dotted path")
 
         keys = tuple(path.split("."))
+        unknown = Bounds(*self.bounds[path]) if path in self.bounds else MISSING
 
         def fn(ctx: Context, path=path, keys=keys):
             value = _lookup_keys(ctx.facts, keys)
             if value is MISSING:
                 ctx.missing.append(path)
+                return unknown
             return value
 
         return Compiled(fn=fn, source={"fact": path}, kind="value", facts=((path, hint),))
@@ -207,7 +218,7 @@ class _Compiler:
 
         def fn(ctx: Context, inner=inner):
             value = inner.fn(ctx)
-            if value is MISSING or value is None:
+            if value is MISSING or value is None or type(value) is Bounds:
                 return MISSING
             born = as_date(value)
             if born is None:
@@ -227,6 +238,9 @@ class _Compiler:
             x, y = a.fn(ctx), b.fn(ctx)
             if x is MISSING or y is MISSING or x is None or y is None:
                 return MISSING
+            if type(x) is Bounds or type(y) is Bounds:
+                q = div_bounds(x, y)
+                return MISSING if q is None else q
             try:
                 if y == 0:  # a household of nobody: the fact is wrong, so ask for it again
                     ctx.missing.append(denominator)
@@ -242,7 +256,11 @@ class _Compiler:
         if not isinstance(arg, list) or len(arg) != 2:
             raise ExpressionError(f"{op} takes [left, right]")
         right_literal = not isinstance(arg[1], Mapping | list)
-        hint = _hint_for(op, arg[1]) if right_literal else ("number" if op in ("lt", "le", "gt", "ge") else "any")
+        hint = (
+            _hint_for(op, arg[1])
+            if right_literal
+            else ("number" if op in ("lt", "le", "gt", "ge") else "any")
+        )
         left = self.compile(arg[0], hint)
         right = self.compile(arg[1], hint)
         compare = _COMPARISONS[op]
@@ -252,16 +270,25 @@ class _Compiler:
         equality = op in ("eq", "ne")
 
         if isinstance(arg[0], Mapping) and set(arg[0]) == {"fact"} and right_literal:
+            path = arg[0]["fact"]
+            bounds = Bounds(*self.bounds[path]) if path in self.bounds else None
             return self._bool(
-                _fact_vs_literal(arg[0]["fact"], arg[1], compare, equality, text, symbol, right_text),
+                _fact_vs_literal(path, arg[1], compare, equality, text, symbol, right_text, op, bounds),
                 {op: [left.source, right.source]},
                 [left, right],
             )
 
+        bounded = op if op in INTERVAL_OPS else None
+
         def fn(ctx: Context):
+            mark = len(ctx.missing)
             x = left.fn(ctx)
             y = right.fn(ctx)
-            if x is MISSING or y is MISSING:
+            if type(x) is Bounds or type(y) is Bounds:
+                result = compare_bounds(bounded, x, y)
+                if result is not None:  # the whole range decides: the unknown operand does not matter
+                    del ctx.missing[mark:]
+            elif x is MISSING or y is MISSING:
                 result = None
             elif not equality and (x is None or y is None):
                 result = None
@@ -304,7 +331,11 @@ class _Compiler:
 
         def fn(ctx: Context):
             x = left.fn(ctx)
-            result = None if x is MISSING else (x in allowed if isinstance(x, str | int | float | bool) or x is None else None)
+            result = (
+                None
+                if x is MISSING or type(x) is Bounds
+                else (x in allowed if isinstance(x, str | int | float | bool) or x is None else None)
+            )
             if ctx.trace is not None:
                 ctx.trace.append((text, x, "∈", repr(list(values)), list(values), result))
             return result
@@ -361,7 +392,7 @@ class _Compiler:
         if not (isinstance(list_expr, Mapping) and set(list_expr) == {"fact"}):
             raise ExpressionError("some takes {fact: path} of a list")
         path = list_expr["fact"]
-        sub = _Compiler(self.exception_factory, inside_item=True)
+        sub = _Compiler(self.exception_factory, inside_item=True, bounds=self.bounds)
         sub.list_path = path
         where_c = sub.compile(node["where"], "boolean")
         where = _as_bool(where_c)
@@ -384,7 +415,8 @@ class _Compiler:
                     continue
                 ctx.items.append(item)
                 try:
-                    v = apply_exceptions(where(ctx), exceptions, ctx)[0]
+                    item_mark = len(ctx.missing)
+                    v = apply_exceptions(where(ctx), exceptions, ctx, item_mark)[0]
                 finally:
                     ctx.items.pop()
                 if v is True:
@@ -421,7 +453,10 @@ class _Compiler:
         if not isinstance(arg, list) or not arg:
             raise ExpressionError(f"{op} takes a non-empty list")
         parts = [self.compile(x, "boolean") for x in arg]
-        return [Compiled(fn=_as_bool(p), source=p.source, kind="bool", facts=p.facts, item_facts=p.item_facts) for p in parts]
+        return [
+            Compiled(fn=_as_bool(p), source=p.source, kind="bool", facts=p.facts, item_facts=p.item_facts)
+            for p in parts
+        ]
 
     @staticmethod
     def _bool(fn, source, parts) -> Compiled:
@@ -444,15 +479,30 @@ class _Compiler:
         )
 
 
-def _fact_vs_literal(path: str, literal: Any, compare, equality: bool, text: str, symbol: str, right_text: str):
+def _fact_vs_literal(
+    path: str,
+    literal: Any,
+    compare,
+    equality: bool,
+    text: str,
+    symbol: str,
+    right_text: str,
+    op: str = "eq",
+    bounds: Bounds | None = None,
+):
     """The commonest comparison, `{op: [{fact: path}, literal]}`, without the operand closures."""
     keys = tuple(path.split("."))
+    # a missing fact with a declared range may still decide the comparison, once for all (compile time)
+    settled = (
+        compare_bounds(op if op in INTERVAL_OPS else None, bounds, literal) if bounds is not None else None
+    )
 
     def fn(ctx: Context):
         x = _lookup_keys(ctx.facts, keys)
         if x is MISSING:
-            ctx.missing.append(path)
-            result = None
+            result = settled
+            if result is None:
+                ctx.missing.append(path)
         elif equality:
             result = compare(x, literal)
         elif x is None or literal is None:
@@ -463,7 +513,8 @@ def _fact_vs_literal(path: str, literal: Any, compare, equality: bool, text: str
             except TypeError:
                 result = None
         if ctx.trace is not None:
-            ctx.trace.append((text, x, symbol, right_text, literal, result))
+            shown = bounds if x is MISSING and bounds is not None else x  # a decided range shows as such
+            ctx.trace.append((text, shown, symbol, right_text, literal, result))
         return result
 
     return fn
@@ -482,13 +533,20 @@ def _as_bool(c: Compiled) -> Callable[[Context], bool | None]:
     return fn
 
 
-def apply_exceptions(value: bool | None, exceptions: tuple[Exception_, ...], ctx: Context):
-    """rule ∧ ¬(exception₁ ∨ …), for a rule's or a list item's `unless`: gives (result, the exception
-    that applied or None). An exception only matters where the rule holds."""
-    if value is not True or not exceptions:
+def apply_exceptions(
+    value: bool | None, exceptions: tuple[Exception_, ...], ctx: Context, mark: int | None = None
+):
+    """rule ∧ ¬(exception₁ ∨ …) in three-valued logic, for a rule's or a list item's `unless`: gives
+    (result, the exception that applied or None). `value` is the rule's value, `mark` the length of
+    `ctx.missing` before the rule was evaluated. A false rule settles it (the exceptions are not read);
+    an exception that holds settles it too, *whether or not the rule is known* (its missing facts are
+    then forgotten: 001 annex 1 row 9 item 14 excepts a close relative whatever the other facts are);
+    otherwise an unknown rule or an unknown exception leaves it unknown, with the missing facts of both."""
+    if value is False or not exceptions:
         return value, None
-    mark = len(ctx.missing)
-    unknown = False
+    if mark is None:
+        mark = len(ctx.missing)
+    unknown = value is None
     for e in exceptions:
         v = e.test(ctx)
         if v is True:

@@ -92,6 +92,39 @@ class StepRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of a text that does not force a single one (see `Interpretation`)."""
+
+    code: str
+    text: Text
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "text": self.text.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    """A reading the catalogue chose where the text allows more than one, said out loud: the chosen
+    reading, the alternatives and the decision record that argues the choice (docs/decisions/)."""
+
+    chosen: Reading
+    alternatives: tuple[Reading, ...]
+    decision: str  # path of the decision record, e.g. docs/decisions/0014-interpretations.md
+
+    def as_dict(self) -> dict:
+        return {
+            "chosen": self.chosen.as_dict(),
+            "alternatives": [a.as_dict() for a in self.alternatives],
+            "decision": self.decision,
+        }
+
+    def line(self, lang: str) -> str:
+        """One line for an explanation: the reading applied and where it is argued."""
+        label = {"kk": "түсіндірме", "ru": "толкование", "en": "reading"}.get(lang, "reading")
+        return f"{label}: {self.chosen.text.get(lang)} ({self.decision})"
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A field the legal texts do not give, with the reason (never invented)."""
 

@@ -42,8 +42,8 @@ import numpy as np
 from qamqor.rules.logic import MISSING, _render, as_date, lookup
 
 # decision codes
-GRANT, REFUSE, NEEDS_FACTS, NOT_IN_FORCE, INCOMPLETE_SOURCE = 0, 1, 2, 3, 4
-DECISIONS = ("grant", "refuse", "needs_facts", "not_in_force", "incomplete_source")
+GRANT, REFUSE, NEEDS_FACTS, NOT_IN_FORCE, INCOMPLETE_SOURCE, EDITION_NOT_IN_SOURCES = 0, 1, 2, 3, 4, 5
+DECISIONS = ("grant", "refuse", "needs_facts", "not_in_force", "incomplete_source", "edition_not_in_sources")
 
 DEFAULT_CHUNK = 196608  # 3 · 2^16 cases: ~7 B of working memory per case at 1M; smaller is slower
 MAX_NAMES = 64  # missing-fact names per service (one uint64 bit each)
@@ -52,6 +52,29 @@ MAX_ITEM = 32  # ground items are bits of a uint32
 _F = np.False_
 _T = np.True_
 _Z = np.uint64(0)
+
+
+def _quotients(x, y):
+    """x / y at the ends of ranges, as `intervals._quotient` (nan when ∞ / ∞)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = np.true_divide(x, y)
+    return np.where(np.isinf(y), np.where(np.isinf(x), np.nan, 0.0), q)
+
+
+def _div_bounds(a, b, missing, q, bits):
+    """a / b where an operand is a missing number with a declared range (`intervals.div_bounds`): the
+    hull of the quotients of the ends when the divisor's range holds no 0, else unbounded."""
+    ia, ib = _interval(a), _interval(b)
+    n = next((len(x) for x in (*ia, *ib, missing) if _arr(x)), 1)
+    alo, ahi, bl, bh = (
+        np.broadcast_to(np.asarray(x, np.float64), (n,)) for x in (ia[0], ia[1], ib[0], ib[1])
+    )
+    corners = np.stack([_quotients(p, r) for p in (alo, ahi) for r in (bl, bh)])
+    ok = np.broadcast_to(_and(ia[2], ib[2]), (n,)) & ~((bl <= 0) & (bh >= 0)) & ~np.isnan(corners).any(axis=0)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(ok, np.nanmin(np.where(np.isnan(corners), np.inf, corners), axis=0), -np.inf)
+        hi = np.where(ok, np.nanmax(np.where(np.isnan(corners), -np.inf, corners), axis=0), np.inf)
+    return _V("number", q, missing=missing, bits=bits, lo=lo, hi=hi)
 
 
 class VectorError(ValueError):
@@ -324,6 +347,9 @@ class _V:
     null: Any = _F
     bits: Any = _Z
     cats: tuple[str, ...] | None = None  # string arrays: codes into cats; literal strings: None
+    # where missing, the declared range of the unknown number (logic.Bounds); None: no range
+    lo: Any = None
+    hi: Any = None
 
 
 @dataclass(slots=True)
@@ -506,7 +532,9 @@ def _gather(v: _V, idx: np.ndarray) -> _V:
     def g(x):
         return x.take(idx) if _arr(x) else x
 
-    return _V(v.kind, g(v.val), g(v.missing), g(v.null), g(v.bits), v.cats)
+    lo = None if v.lo is None else g(v.lo)
+    hi = None if v.hi is None else g(v.hi)
+    return _V(v.kind, g(v.val), g(v.missing), g(v.null), g(v.bits), v.cats, lo, hi)
 
 
 def _with_default(base: _V, missing, default: Any, n: int) -> _V:
@@ -722,18 +750,67 @@ def _compare(op: str, a: _V, b: _V) -> _B:
         eq = _or(_and(both, eq_vals), _and(a.null, b.null))
         if op == "ne":
             eq = _not(eq)
-        return _B(_and(eq, known_operands), known_operands, bits)
+        return _bounded(op, a, b, _B(_and(eq, known_operands), known_operands, bits))
     if a.kind == "null" or b.kind == "null":
-        return _B(_F, _F, bits)
+        return _bounded(op, a, b, _B(_F, _F, bits))
     if a.kind == "string" and b.kind == "string":
         ca, cb = _unify(a, b)
         res = _ORDER[op](ca, cb)
     elif a.kind == "string" or b.kind == "string":
-        return _B(_F, _F, bits)
+        return _bounded(op, a, b, _B(_F, _F, bits))
     else:
         res = _ORDER[op](a.val, b.val)
     k = _and(known_operands, both)
-    return _B(_and(res, k), k, bits)
+    return _bounded(op, a, b, _B(_and(res, k), k, bits))
+
+
+def _interval(v: _V):
+    """(lo, hi, valid) of an operand as `intervals._as_interval`: a present number is [v, v], a missing one
+    with a declared range is that range; anything else (null, a word, a flag, no range) is not valid."""
+    number = v.kind == "number"
+    valid = _and(_not(_or(v.missing, v.null)), _T if number else _F)
+    lo = hi = v.val if number else 0.0
+    if v.lo is not None and v.missing is not _F:
+        valid = _or(valid, v.missing)
+        lo = np.where(v.missing, v.lo, lo)
+        hi = np.where(v.missing, v.hi, hi)
+    return lo, hi, valid
+
+
+_INTERVAL_V = {
+    "lt": (lambda a, b: np.less(a[1], b[0]), lambda a, b: np.greater_equal(a[0], b[1])),
+    "le": (lambda a, b: np.less_equal(a[1], b[0]), lambda a, b: np.greater(a[0], b[1])),
+    "gt": (lambda a, b: np.greater(a[0], b[1]), lambda a, b: np.less_equal(a[1], b[0])),
+    "ge": (lambda a, b: np.greater_equal(a[0], b[1]), lambda a, b: np.less(a[1], b[0])),
+}
+
+
+def _point_eq(a, b):
+    return (a[0] == a[1]) & (b[0] == b[1]) & (a[0] == b[0])
+
+
+def _apart(a, b):
+    return np.less(a[1], b[0]) | np.less(b[1], a[0])
+
+
+_INTERVAL_V["eq"] = (_point_eq, _apart)
+_INTERVAL_V["ne"] = (_apart, _point_eq)
+
+
+def _bounded(op: str, a: _V, b: _V, res: _B) -> _B:
+    """Rows where an operand is a missing number with a declared range that the whole range decides
+    (`intervals.compare_bounds`): known, and their missing facts forgotten."""
+    if a.lo is None and b.lo is None:
+        return res
+    ia, ib = _interval(a), _interval(b)
+    when_true, when_false = _INTERVAL_V[op]
+    valid = _and(_and(ia[2], ib[2]), _or(a.missing, b.missing))
+    if not _arr(valid) and not valid:
+        return res
+    tt = _and(when_true(ia, ib), valid)
+    decided = _or(tt, _and(when_false(ia, ib), valid))
+    k = _or(res.k, decided)
+    return _B(_or(res.t, tt), k, _bits_where(_not(k), res.bits) if res.bits is not _Z else _Z)
 
 
 # compiler -----------------------------------------------------------------------------------------
@@ -761,6 +838,7 @@ class VersionPlan:
     grounds: tuple[CompiledGround, ...]
     obligations: tuple[Fn, ...]
     columns: tuple[str, ...] = ()  # the scalar facts the version reads (bit j: columns[j], ≤ 63)
+    gap_start: int = 0  # YYYYMMDD: before `start`, from here, editions not in the sources (0: none)
     ground_masks: tuple[int, ...] = ()  # per ground, the bits of the columns it reads
     obligation_masks: tuple[int, ...] = ()
 
@@ -856,8 +934,9 @@ class _PlanCompiler:
     """Turns expression sources (the dicts of `Compiled.source`, or the YAML nodes) into chunk
     functions, registering every fact, parameter and item field whose absence can be reported."""
 
-    def __init__(self, plan: Plan, sources: Sequence[Any] = ()):
+    def __init__(self, plan: Plan, sources: Sequence[Any] = (), bounds: Mapping[str, tuple] | None = None):
         self.plan = plan
+        self.bounds = dict(bounds or {})  # declared ranges of numeric facts (logic.Bounds)
         self.uses: dict[str, set[str]] = {}
         self.reads: set[str] = set()  # the scalar facts read since the last reset
         # conditions that occur more than once in the version (the same `some` in two grounds, the
@@ -941,7 +1020,19 @@ class _PlanCompiler:
         self.name(path)
         self.plan.fact_paths.add(path)
         self._use(path, how)
-        return lambda ctx, p=path: ctx.column(p)
+        if path not in self.bounds or how == "date":
+            return lambda ctx, p=path: ctx.column(p)
+        lo, hi = (float(x) for x in self.bounds[path])
+
+        def bounded(ctx, p=path):
+            v = ctx.column(p)
+            if v.missing is _F:
+                return v
+            if v.kind == "null":  # no value anywhere: a number of the range where absent
+                return _V("number", 0.0, v.missing, v.null, v.bits, None, lo, hi)
+            return _V(v.kind, v.val, v.missing, v.null, v.bits, v.cats, lo, hi)
+
+        return bounded
 
     def _item(self, node: Mapping, list_path: str, how: str) -> Fn:
         name = node["item"]
@@ -1018,10 +1109,12 @@ class _PlanCompiler:
         def div(ctx):
             a, b = fa(ctx), fb(ctx)
             bits = _bits_or(a.bits, b.bits)
-            if a.kind == "null" or b.kind == "null":
-                return _V("number", 0.0, missing=_T, bits=bits)
             if a.kind in ("string", "date") or b.kind in ("string", "date"):
                 raise VectorError("div of a value that is not a number")
+            if a.kind == "null" or b.kind == "null":
+                if a.lo is None and b.lo is None:
+                    return _V("number", 0.0, missing=_T, bits=bits)
+                return _div_bounds(a, b, _T, 0.0, bits)
             absent = _or(_or(a.missing, a.null), _or(b.missing, b.null))
             bz = b.val == 0
             if _arr(bz) and not bz.any():
@@ -1031,7 +1124,10 @@ class _PlanCompiler:
                 q = np.true_divide(a.val, b.val)  # rows with a zero denominator are masked
             if ctx.want_bits:
                 bits = _bits_or(bits, _bits_where(zero, ctx.bit(denominator)))
-            return _V("number", q, missing=_or(absent, zero), bits=bits)
+            missing = _or(absent, zero)
+            if (a.lo is not None or b.lo is not None) and (a.missing is not _F or b.missing is not _F):
+                return _div_bounds(a, b, missing, q, bits)
+            return _V("number", q, missing=missing, bits=bits)
 
         return div
 
@@ -1369,27 +1465,26 @@ def _rows_mask(rows: np.ndarray, lo: int, hi: int):
 
 
 def _apply_exceptions(r: _B, exc_fns: Sequence[Fn], ctx: _Ctx) -> _B:
-    """rule ∧ ¬(exception₁ ∨ …), as `logic._apply_exceptions`: exceptions matter only where the rule holds."""
+    """rule ∧ ¬(exception₁ ∨ …) in three-valued logic, as `logic.apply_exceptions`: settled by a false
+    rule or by an exception that holds (whatever the rule), true when the rule holds and every
+    exception is false, else unknown with the missing facts of the rule and of the exceptions."""
     es = [f(ctx) for f in exc_fns]
-    if all(_sure(e.k) for e in es):  # every exception known: the rule where none holds
-        any_t = _F
-        for e in es:
-            any_t = _or(any_t, e.t)
-        return _B(_and(r.t, _not(any_t)), r.k, r.bits)
     any_t = _F
-    all_f = _T
-    bits = _Z
     for e in es:
         any_t = _or(any_t, e.t)
+    if all(_sure(e.k) for e in es):  # every exception known: the rule where none holds
+        t = _and(r.t, _not(any_t))
+        if r.bits is _Z or not _arr(any_t) and not any_t:
+            return _B(t, _or(r.k, any_t), r.bits)
+        return _B(t, _or(r.k, any_t), _bits_where(_not(any_t), r.bits))
+    all_f = _T
+    bits = r.bits
+    for e in es:
         all_f = _and(all_f, _known_false(e))
         bits = _bits_or(bits, e.bits)
-    rt = r.t
-    t = _and(rt, all_f)
-    decided = _or(any_t, all_f)  # every exception known false, or one true
-    k = _and(r.k, _or(_not(rt), decided))
-    if bits is _Z:
-        return _B(t, k, r.bits)
-    return _B(t, k, _bits_or(r.bits, _bits_where(_and(rt, _not(decided)), bits)))
+    t = _and(r.t, all_f)
+    k = _or(_or(_known_false(r), any_t), t)
+    return _B(t, k, _bits_where(_not(k), bits) if bits is not _Z else _Z)
 
 
 # building a plan -------------------------------------------------------------------------------------
@@ -1414,7 +1509,7 @@ def compile_plan(versions: Sequence[Any], parameters: Mapping[str, Any]) -> Plan
                 sources.append(g.when.source)
                 sources.extend(e.when.source for e in g.unless)
             sources.extend(o.when.source for o in v.obligations)
-        comp = _PlanCompiler(plan, sources)
+        comp = _PlanCompiler(plan, sources, getattr(v, "bounds", None))
         grounds = []
         obligations = []
         ground_reads: list[set[str]] = []
@@ -1428,7 +1523,9 @@ def compile_plan(versions: Sequence[Any], parameters: Mapping[str, Any]) -> Plan
                 when = comp.cond(g.when.source, None)
                 unless = tuple(comp.cond(e.when.source, None) for e in g.unless)
                 strict = _strict_fact(g.when.source)
-                if comp.reads != {strict}:
+                # an exception can settle the ground while its one fact is absent, and a fact with a
+                # declared range can settle a comparison: neither is strict
+                if comp.reads != {strict} or g.unless or strict in comp.bounds:
                     strict = None
                 grounds.append(CompiledGround(item=g.item, when=when, unless=unless, strict=strict))
                 ground_reads.append(comp.reads)
@@ -1455,6 +1552,7 @@ def compile_plan(versions: Sequence[Any], parameters: Mapping[str, Any]) -> Plan
                 id=v.id,
                 start=date_to_int(v.in_force_from),
                 until=date_to_int(v.in_force_until) if v.in_force_until else 99991231,
+                gap_start=date_to_int(v.edition_gap.start) if getattr(v, "edition_gap", None) else 0,
                 incomplete=incomplete,
                 grounds=tuple(grounds),
                 obligations=tuple(obligations),
@@ -1612,7 +1710,13 @@ def _evaluate_chunk(
             continue
         _evaluate_version(plan, vp, table, rows + lo, on[rows], res, pending, None, None)
     if sum(counts) < n:
-        _clear(res, np.flatnonzero(vidx < 0) + lo, NOT_IN_FORCE)
+        rows = np.flatnonzero(vidx < 0)
+        _clear(res, rows + lo, NOT_IN_FORCE)
+        for vp in plan.versions:  # in force under editions not in the sources (catalog EditionGap)
+            if vp.gap_start:
+                days = on.take(rows)
+                gap = rows[(days >= np.int32(vp.gap_start)) & (days < np.int32(vp.start))]
+                res.decision[gap + lo] = EDITION_NOT_IN_SOURCES
 
 
 def _clear(res: VectorResult, rows: np.ndarray, decision: int) -> None:

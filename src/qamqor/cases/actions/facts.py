@@ -95,12 +95,16 @@ def check_facts(version, facts: Mapping[str, Any] | None, kind: str, registry: s
 
 
 def _check_schema(version, facts: Mapping) -> None:
-    from qamqor.catalog.facts_schema import facts_validator
+    """The values against the version's facts schema (closed value sets, ranges, ISO dates and
+    countries: `catalog.facts_schema.validate_facts`) and a plausible calendar for every date."""
+    from django.utils.translation import get_language
 
+    from qamqor.catalog.facts_schema import validate_facts
+
+    lang = (get_language() or "kk").split("-")[0]
     errors = {}
-    for err in facts_validator(version).iter_errors(dict(facts)):
-        path = ".".join(str(p) for p in err.absolute_path) or "facts"
-        errors.setdefault(path, _("Wrong value: expected %(expected)s.") % {"expected": _expected(err)})
+    for err in validate_facts(version, facts):
+        errors.setdefault(err.path or "facts", err.message.get(lang) or err.message["kk"])
     for path, value in _dates(version, facts):
         if not EARLIEST_DATE <= value <= LATEST_DATE:
             errors.setdefault(
@@ -115,16 +119,6 @@ def _check_schema(version, facts: Mapping) -> None:
             details={"errors": sorted(errors)},
             field_errors=errors,
         )
-
-
-def _expected(err) -> str:
-    schema = err.schema if isinstance(err.schema, Mapping) else {}
-    if schema.get("format") == "date":
-        return "yyyy-mm-dd"
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return " | ".join(str(k) for k in kind)
-    return str(kind or err.validator)
 
 
 def _dates(version, facts: Mapping):
