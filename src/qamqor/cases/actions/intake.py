@@ -86,6 +86,15 @@ def version_for_submission(service_slug: str, channel: str, provider, day: dt.da
             _("Unknown service “%(slug)s”.") % {"slug": service_slug}, code="unknown_service"
         ) from None
     version = service.version_on(day)
+    if version is None and service.status_on(day) == "edition_not_in_sources":
+        raise ServiceNotAvailable(
+            _(
+                "The service “%(slug)s” was in force on %(day)s, but its rules of that date are not in the "
+                "legal texts available; the application cannot be judged by this system."
+            )
+            % {"slug": service_slug, "day": f"{day:%d.%m.%Y}"},
+            code="edition_not_in_sources",
+        )
     if version is None:
         raise ServiceNotAvailable(
             _("The service “%(slug)s” is not in force on %(day)s.")
