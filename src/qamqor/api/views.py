@@ -1,9 +1,14 @@
-"""Small API views: the root index and the current user."""
+"""Small API views: the root index, the log-in token and the current user."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -26,6 +31,33 @@ class Root(APIView):
                 "docs": reverse("swagger-ui", request=request),
             }
         )
+
+
+class ObtainToken(APIView):
+    """DRF's `obtain_auth_token`, with tokens that expire (`QAMQOR_TOKEN_TTL`): an expired token is
+    replaced by a new one. Failed log-ins count towards django-axes' lockout (429 when locked)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        summary="Log in: a bearer token", request=AuthTokenSerializer, responses=OpenApiTypes.OBJECT
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        now = timezone.now()
+        with transaction.atomic():
+            token = Token.objects.select_for_update().filter(user=user).first()
+            if token is not None and token.created < now - settings.QAMQOR_TOKEN_TTL:
+                token.delete()
+                token = None
+            if token is None:
+                token = Token.objects.create(user=user)
+        expires = token.created + settings.QAMQOR_TOKEN_TTL
+        return Response({"token": token.key, "expires_at": expires.isoformat()})
 
 
 class Me(APIView):
