@@ -7,7 +7,7 @@ Every error body has the same shape::
 `errors` is present for 400 responses with field errors. The domain's exceptions are mapped here:
 illegal move → 409, role not allowed → 403 (checked before illegal move, its base class), concurrent update → 409, access denied → 404 (an
 application someone may not see is reported as absent), service not available → 400.
-An oversized body → 413; a log-in locked out by django-axes → 429.
+An oversized body → 413; a log-in locked out by django-axes → 429 (api.views.ObtainToken).
 """
 
 from __future__ import annotations
@@ -107,15 +107,6 @@ def _codes(detail):
     return getattr(detail, "code", None)
 
 
-def _is_lockout(exc) -> bool:
-    """django-axes refusing a log-in (too many failures): 429, not a bare 403."""
-    try:
-        from axes.exceptions import AxesBackendPermissionDenied
-    except ImportError:  # pragma: no cover - axes is a dependency
-        return False
-    return isinstance(exc, AxesBackendPermissionDenied)
-
-
 def exception_handler(exc, context):
     mapped = _domain_exception(exc)
     extra = None
@@ -124,8 +115,6 @@ def exception_handler(exc, context):
         exc = mapped
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
         exc = BodyTooLarge()
-    elif _is_lockout(exc):
-        exc = LoginLockedOut()
     elif isinstance(exc, DjangoValidationError):
         exc = _django_validation(exc)
     elif isinstance(exc, Http404):

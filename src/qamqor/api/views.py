@@ -9,10 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
+
+from qamqor.api.errors import LoginLockedOut
 
 
 class Root(APIView):
@@ -46,7 +49,12 @@ class ObtainToken(APIView):
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # django-axes refuses a locked-out user name and address before the password is
+            # checked; Django's `authenticate` hides that as a plain failure, axes marks the request
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut()
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         now = timezone.now()
         with transaction.atomic():
