@@ -193,10 +193,11 @@ QAMQOR_MONITORING = {
     # failed deliveries: retry after BACKOFF_BASE * 2**(attempt-1) seconds, at most BACKOFF_MAX
     "BACKOFF_BASE_SECONDS": 30,
     "BACKOFF_MAX_SECONDS": 3600,
-    # after this many failed attempts in a row the failure is treated as the information system
-    # being down: a technical-problem protocol is opened (our operational threshold; the law says
-    # "immediately from the moment it is detected" and does not define detection)
-    "FAILURES_BEFORE_PROTOCOL": 3,
+    # after this many failed attempts of one stage the information system is taken to be down and
+    # the provider's technical-problem protocol of the outage is opened; later failures join it. The
+    # law says "immediately from the moment it is detected" (003 §12-1) and does not define
+    # detection: the first failure (issue 15).
+    "FAILURES_BEFORE_PROTOCOL": 1,
 }
 
 # Queues: an application is "at risk" when its due date (or the latest day for a preliminary refusal)
