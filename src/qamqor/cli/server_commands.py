@@ -237,12 +237,13 @@ def web_command(
 
 
 def worker_command(*, batch: bool = False, interval: float = 1.0, worker_id: str | None = None) -> list[str]:
-    """The command line of one worker process (django-tasks-db's `db_worker`, all queues)."""
+    """The command line of one worker process (django-tasks-db's `db_worker` with a heartbeat, so
+    that what it holds is reclaimed if it dies: `qamqor_worker`, monitoring.leases; all queues)."""
     cmd = [
         sys.executable,
         "-m",
         "django",
-        "db_worker",
+        "qamqor_worker",
         "--queue-name",
         "*",
         "--no-reload",
@@ -328,7 +329,7 @@ def cmd_worker(args) -> int:
         }
         if args.worker_id:
             options["worker_id"] = args.worker_id
-        call_command("db_worker", **options)
+        call_command("qamqor_worker", **options)
         return 0
     procs = []
     for i in range(args.processes):

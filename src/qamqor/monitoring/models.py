@@ -130,3 +130,18 @@ class Reconciliation(models.Model):
     delivered = models.PositiveIntegerField(default=0)
     reenqueued = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(default=False)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one task worker (`qamqor worker`), written every few seconds.
+
+    django-tasks-db marks a task RUNNING with the worker's id and nothing more: a worker killed
+    mid-task leaves it RUNNING for ever. A task whose worker has not beaten within the lease is
+    taken back (`monitoring.leases`; docs/decisions/0013-task-leases.md).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    pid = models.PositiveIntegerField(default=0)
+    host = models.CharField(max_length=255, blank=True, default="")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -235,6 +235,26 @@ def settle_technical_problem(row: StageOutbox, now: dt.datetime) -> None:
         fields += ["resolved_at", "closed_at", "status"]
         log.info("monitoring outage over: protocol %s resolved, its stages delivered", protocol.pk)
     protocol.save(update_fields=fields)
+
+
+def catch_up(*, now: dt.datetime | None = None, older_than: int = 60, limit: int = 500) -> dict:
+    """Deliver now every pending stage that is due (never tried, or its retry time passed) and was
+    recorded more than `older_than` seconds ago: its delivery task was lost or is late. Runs every
+    few minutes (project.recurring), so the nightly reconciliation only proves the day."""
+    now = now or timezone.now()
+    due = (
+        StageOutbox.objects.filter(
+            status=StageOutbox.Status.PENDING, created_at__lt=now - dt.timedelta(seconds=older_than)
+        )
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .order_by("moment")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for pk in list(due):
+        status = deliver(pk, now=now).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -187,6 +187,13 @@ TASKS = {
     }
 }
 
+# A worker beats every HEARTBEAT_SECONDS; a RUNNING task whose worker has not beaten for
+# LEASE_SECONDS is run again by another (monitoring.leases; docs/decisions/0013-task-leases.md).
+QAMQOR_TASK_LEASE = {
+    "HEARTBEAT_SECONDS": float(os.environ.get("QAMQOR_TASK_HEARTBEAT_SECONDS", "5")),
+    "LEASE_SECONDS": float(os.environ.get("QAMQOR_TASK_LEASE_SECONDS", "30")),
+}
+
 # --- monitoring feed (003_4cf6e905af0d21d2.txt §12-1) -------------------------------------------
 QAMQOR_MONITORING = {
     "ADAPTER": os.environ.get("QAMQOR_MONITORING_ADAPTER", "qamqor.monitoring.adapters.SandboxAdapter"),
@@ -198,6 +205,8 @@ QAMQOR_MONITORING = {
     # law says "immediately from the moment it is detected" (003 §12-1) and does not define
     # detection: the first failure (issue 15).
     "FAILURES_BEFORE_PROTOCOL": 1,
+    # the sandbox receiver's answer time (tests and demonstrations of a slow receiver)
+    "SANDBOX_DELAY_SECONDS": float(os.environ.get("QAMQOR_SANDBOX_MONITORING_DELAY", "0")),
 }
 
 # Queues: an application is "at risk" when its due date (or the latest day for a preliminary refusal)
