@@ -69,6 +69,16 @@ def test_nul_in_a_filter_value_is_400(world, client_for):
     assert "query" in body["errors"]
 
 
+def test_refusals_of_the_middleware_are_in_the_user_s_language(world, client_for):
+    body = _shape(client_for(world.officer, lang="ru").get("/api/v1/applications/?status=%00x"), 400)
+    assert body["detail"] == "В запросе есть ошибки; см. поля." and "NUL" in body["errors"]["query"][0]
+
+
+def test_static_files_carry_the_demo_header_too(client):
+    r = client.get("/static/rest_framework/css/default.css")
+    assert r.status_code == 200 and r["X-Qamqor-Demo"] == "1" and r["X-Request-Id"]
+
+
 @pytest.mark.parametrize("key", ["k" * 150, "ключ", "a\tb", " "])
 def test_bad_idempotency_key_on_the_certificate_endpoint_is_400(world, client_for, key):
     c = client_for(world.aliya)

@@ -26,6 +26,7 @@ import orjson
 from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as _DjangoMessageMiddleware
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from qamqor.project.logs import REQUEST_ID
@@ -101,7 +102,12 @@ def _as_json_error(response):
 
 
 def _check_request(request):
-    """The 400/413 of a request that must not reach a view, or None."""
+    """The 400/413 of a request that must not reach a view (in the request's language), or None."""
+    with translation.override(translation.get_language_from_request(request)):
+        return _refusal(request)
+
+
+def _refusal(request):
     meta = request.META
     try:
         length = int(meta.get("CONTENT_LENGTH") or 0)
@@ -149,7 +155,8 @@ class EdgeMiddleware:
         request.request_id = rid
         REQUEST_ID.set(rid)
         if request.path_info.startswith(API_PREFIX):
-            response = _check_request(request) or self.get_response(request)
+            refused = _check_request(request)
+            response = refused or self.get_response(request)
             if response.status_code >= 400:
                 response = _as_json_error(response)
         else:

@@ -56,4 +56,7 @@ def production_settings(env: Mapping[str, str]) -> dict:
     }
     if env["QAMQOR_HTTPS"] == "proxy":
         settings["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
+        # the client's address for the log-in lockout is the one the (single) proxy saw
+        settings["AXES_IPWARE_PROXY_COUNT"] = 1
+        settings["AXES_IPWARE_META_PRECEDENCE_ORDER"] = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
     return settings

@@ -71,12 +71,13 @@ INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # first, so that every response (static files and redirects too) carries the request id and
+    # the demo header; API request checks and the JSON error shape under /api/
+    "qamqor.api.middleware.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # request id, API request checks, the JSON error shape under /api/, the demo header
-    "qamqor.api.middleware.EdgeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
