@@ -47,31 +47,55 @@ def _token(base, username):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def database(tmp_path_factory):
+    """A fresh database: a SQLite file, or a scratch database on the PostgreSQL server of
+    DATABASE_URL when it is set (.ci/run's PostgreSQL step)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield None
+        return
+    import uuid
+
+    import psycopg
+
+    name = f"qamqor_st_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, database):
+    from qamqor.cli.server_commands import web_command
+
     data = tmp_path_factory.mktemp("schemathesis-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("QAMQOR_") and k != "DATABASE_URL"}
-    env.update(QAMQOR_DATA_DIR=str(data), QAMQOR_MODE="demo", QAMQOR_LOGIN_LOCKOUT="0")
+    # the demo (its users and data) on the fresh database, lockout off: the fuzzer posts passwords
+    env.update(
+        QAMQOR_DATA_DIR=str(data),
+        QAMQOR_MODE="demo",
+        QAMQOR_LOGIN_LOCKOUT="0",
+        DJANGO_SETTINGS_MODULE="qamqor.project.settings",
+    )
+    if database:
+        env["DATABASE_URL"] = database
+    subprocess.run(
+        [sys.executable, "-c", CLI, "demo-data"], env=env, check=True, timeout=300, capture_output=True
+    )
     port = _free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            CLI,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-worker",
-            "--web-workers",
-            "1",
-        ],
+        web_command("127.0.0.1", port, workers=1, threads=4, access_log=False),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(data / "server.log", "w"),  # noqa: SIM115 - kept open for the server's life
     )
     base = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 180
+    end = time.monotonic() + 120
     while time.monotonic() < end:
         try:
             if _get(f"{base}/api/v1/") == 200:
