@@ -120,29 +120,18 @@ def _refusal(request):
         )
     query = meta.get("QUERY_STRING", "")
     if query and ("%00" in query or "\x00" in query):
-        return error_response(
-            400,
-            "invalid",
-            _("The request has errors; see the fields."),
-            {"query": [_("A query parameter contains a NUL character.")]},
-        )
+        return _invalid("query", _("A query parameter contains a NUL character."))
     key = meta.get("HTTP_IDEMPOTENCY_KEY")
     if key is not None and not _IDEMPOTENCY_RE.match(key):
-        return error_response(
-            400,
-            "invalid",
-            _("The request has errors; see the fields."),
-            {"Idempotency-Key": [_("Send 1 to 100 printable ASCII characters.")]},
-        )
+        return _invalid("Idempotency-Key", _("Send 1 to 100 printable ASCII characters."))
     if_match = meta.get("HTTP_IF_MATCH")
     if if_match is not None and not _IF_MATCH_RE.match(if_match):
-        return error_response(
-            400,
-            "invalid",
-            _("The request has errors; see the fields."),
-            {"If-Match": [_("Send the version as given in the ETag header.")]},
-        )
+        return _invalid("If-Match", _("Send the version as given in the ETag header."))
     return None
+
+
+def _invalid(field: str, message: str) -> HttpResponse:
+    return error_response(400, "invalid", _("The request has errors; see the fields."), {field: [message]})
 
 
 class EdgeMiddleware:
