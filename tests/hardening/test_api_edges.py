@@ -127,6 +127,7 @@ def test_a_server_error_under_api_is_json_and_logged_with_its_request_id(
         r = c.get("/api/v1/me/", HTTP_ACCEPT="text/html", HTTP_X_REQUEST_ID="req-0000-0001")
     body = _shape(r, 500, "server_error")
     assert "kaboom" not in json.dumps(body)  # no internals to the client
+    assert body["request_id"] == "req-0000-0001" == r["X-Request-Id"]
     records = [rec for rec in caplog.records if rec.name == "django.request"]
     assert len(records) == 1  # one line per event, not one per layer that saw it
     from qamqor.project.logs import JsonFormatter, RequestIdFilter

@@ -72,8 +72,8 @@ def _status_detail(code: int) -> str:
     return _("The request cannot be served.")
 
 
-def error_response(status: int, code: str, detail: str, errors: dict | None = None) -> HttpResponse:
-    body = {"code": code, "detail": str(detail)}
+def error_response(status: int, code: str, detail: str, errors: dict | None = None, **extra) -> HttpResponse:
+    body = {"code": code, "detail": str(detail), **extra}
     if errors:
         body["errors"] = errors
     return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
@@ -83,8 +83,9 @@ def _is_json(response) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-def _as_json_error(response):
-    """The response in the API's error shape (kept as is when it already is JSON)."""
+def _as_json_error(response, request_id: str):
+    """The response in the API's error shape (kept as is when it already is JSON); a server error
+    names its request id, which finds its log lines."""
     if _is_json(response):
         return response
     data = getattr(response, "data", None)
@@ -93,7 +94,8 @@ def _as_json_error(response):
         new = error_response(status, str(data["code"]), str(data["detail"]), data.get("errors"))
     else:
         code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "error")
-        new = error_response(status, code, _status_detail(status))
+        extra = {"request_id": request_id} if status >= 500 else {}
+        new = error_response(status, code, _status_detail(status), **extra)
     new._has_been_logged = getattr(response, "_has_been_logged", False)  # one log line per event
     for header in ("Allow", "WWW-Authenticate", "Retry-After", "Content-Language", "Vary"):
         if header in response:
@@ -147,7 +149,7 @@ class EdgeMiddleware:
             refused = _check_request(request)
             response = refused or self.get_response(request)
             if response.status_code >= 400:
-                response = _as_json_error(response)
+                response = _as_json_error(response, rid)
         else:
             response = self.get_response(request)
         response["X-Request-Id"] = rid
