@@ -169,3 +169,11 @@ def test_production_mode_has_no_demo_mark(client, settings):
     settings.QAMQOR_DEMO, settings.QAMQOR_PRODUCTION = False, True
     r = client.get("/")
     assert "X-Qamqor-Demo" not in r and b"qamqor-demo-mark" not in r.content
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/html", "*/*", "garbage;;q=x"])
+def test_errors_are_json_whatever_the_accept_header(world, client_for, accept):
+    c = client_for(world.officer)
+    r = c.get("/api/v1/applications/999999/", HTTP_ACCEPT=accept)
+    assert r.status_code in (404, 406)
+    _shape(r, r.status_code)

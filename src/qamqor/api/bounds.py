@@ -27,8 +27,8 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 def _refused(ch: str) -> bool:
     """Control characters (Cc), format characters (Cf: bidi overrides and isolates, zero-width
-    space/joiners, BOM), and unassigned or private-use code points."""
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+    space/joiners, BOM), line and paragraph separators, and unassigned or private-use code points."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 def clean_text(value: str) -> str:
