@@ -163,6 +163,9 @@ def test_demo_mode_is_said_on_every_response_and_page(client):
     assert client.get("/api/v1/nothing/")["X-Qamqor-Demo"] == "1"
     assert b"qamqor-demo-mark" in client.get("/api/v1/", HTTP_ACCEPT="text/html").content
     assert b"qamqor-demo-mark" in client.get("/api-auth/login/").content
+    for docs in ("/api/docs/", "/api/redoc/"):
+        page = client.get(docs)
+        assert page.status_code == 200 and b"qamqor-demo-mark" in page.content and b"<script" in page.content
 
 
 def test_production_mode_has_no_demo_mark(client, settings):
