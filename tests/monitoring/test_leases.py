@@ -73,6 +73,16 @@ def test_catch_up_delivers_the_pending_stages_that_are_due():
     assert StageOutbox.objects.get(pk=row.pk).status == "delivered"
 
 
+def test_the_catch_up_job_keeps_today_s_reconciliation_current():
+    from qamqor.monitoring.models import Reconciliation
+
+    services.record_stage_change(case_id=1, event_id=1, stage="registered", service="camp-referral")
+    result = run_recurring.call("monitoring_catch_up")
+    assert result["today"]["total"] == 1 and result["today"]["reenqueued"] == 0
+    day = Reconciliation.objects.get()
+    assert day.total == 1 and day.delivered == 0 and not day.complete  # recorded just now: not yet due
+
+
 def test_a_repeated_recurring_run_queues_no_second_chain():
     run_recurring.call("monitoring_catch_up")
     run_recurring.call("monitoring_catch_up")  # the same run again (reclaimed after a crash)

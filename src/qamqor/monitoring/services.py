@@ -283,18 +283,22 @@ class ReconciliationReport:
         }
 
 
-def reconcile(day: dt.date, *, now: dt.datetime | None = None) -> ReconciliationReport:
-    """Prove that every stage of `day` (Almaty time) was delivered; re-enqueue the ones that were not."""
+def reconcile(day: dt.date, *, now: dt.datetime | None = None, requeue: bool = True) -> ReconciliationReport:
+    """Prove that every stage of `day` (Almaty time) was delivered; re-enqueue the ones that were not
+    (with `requeue`; without, only the day's record is brought up to date, as `catch_up` runs)."""
     now = now or timezone.now()
     start, end = local_day_bounds(day)
     rows = StageOutbox.objects.filter(moment__gte=start, moment__lt=end)
     total = rows.count()
-    pending = list(rows.filter(status=StageOutbox.Status.PENDING).values_list("pk", "next_attempt_at"))
-    for pk, next_at in pending:
-        enqueue_delivery(pk, run_after=next_at if next_at and next_at > now else None)
-    report = ReconciliationReport(
-        day=day, total=total, delivered=total - len(pending), reenqueued=len(pending)
-    )
+    pending_rows = rows.filter(status=StageOutbox.Status.PENDING)
+    if requeue:
+        pending = list(pending_rows.values_list("pk", "next_attempt_at"))
+        for pk, next_at in pending:
+            enqueue_delivery(pk, run_after=next_at if next_at and next_at > now else None)
+        n_pending, reenqueued = len(pending), len(pending)
+    else:
+        n_pending, reenqueued = pending_rows.count(), 0
+    report = ReconciliationReport(day=day, total=total, delivered=total - n_pending, reenqueued=reenqueued)
     Reconciliation.objects.update_or_create(
         day=day,
         defaults={

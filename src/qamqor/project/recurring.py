@@ -7,7 +7,8 @@ Jobs (the intervals are operational settings, not law):
 - `duty_reminders`: the relatives' one-year training-certificate duty (`001` §15-1 and new §12):
   reminders that fall due, and so the provider's overdue list stays current.
 - `monitoring_catch_up`: every stage of the monitoring feed that is due and still pending is
-  delivered now (a lost delivery task waits minutes, not until the nightly reconciliation; issue 15).
+  delivered now (a lost delivery task waits minutes, not until the nightly reconciliation; issue 15),
+  and today's reconciliation record is brought up to date.
 
 A run that is repeated (its worker died and the task was reclaimed, monitoring.leases) queues no
 second chain: the next run is queued only if none is queued yet.
@@ -38,9 +39,11 @@ def _duty_reminders(now: dt.datetime) -> dict:
 
 
 def _monitoring_catch_up(now: dt.datetime) -> dict:
-    from qamqor.monitoring.services import catch_up
+    from qamqor.monitoring.services import ALMATY, catch_up, reconcile
 
-    return catch_up(now=now)
+    delivered = catch_up(now=now)
+    today = reconcile(now.astimezone(ALMATY).date(), now=now, requeue=False)  # the day's record, current
+    return {"catch_up": delivered, "today": today.as_dict()}
 
 
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict], dt.timedelta]] = {
