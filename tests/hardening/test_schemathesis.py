@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from helpers import stop
 from qamqor.accounts.security import DEMO_PASSWORD
 
 pytestmark = [
@@ -107,11 +108,7 @@ def server(tmp_path_factory, database):
         proc.kill()
         pytest.fail("the server did not start")
     yield base, data
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc, timeout=20)
 
 
 @pytest.mark.parametrize("username", ["recipient-aliya", "astana-officer"])

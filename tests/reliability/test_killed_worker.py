@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from helpers import stop
+
 pytestmark = pytest.mark.slow
 
 STAGES = 6
@@ -105,11 +107,7 @@ def test_a_killed_worker_s_delivery_is_taken_up_and_every_stage_delivered_once(t
         )
         elapsed = time.monotonic() - started
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(15)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop(second)
     assert elapsed < DEADLINE
     # exactly once at the receiver: one record per stage, none resent
     assert _query(db, "SELECT count(*), max(received_count) FROM monitoring_sandboxstage") == [(STAGES, 1)]
