@@ -248,7 +248,11 @@ def _adapt_sqlite(table, col, value, json_cols):
 def run_one(kind: str, seconds: float, levels: list[int], web_workers: int, web_threads: int) -> dict:
     tmp = tempfile.mkdtemp(prefix="qamqor-bench-")
     env = dict(
-        os.environ, QAMQOR_DATA_DIR=tmp, DJANGO_SETTINGS_MODULE="qamqor.project.settings", QAMQOR_DEBUG="0"
+        os.environ,
+        QAMQOR_DATA_DIR=tmp,
+        DJANGO_SETTINGS_MODULE="qamqor.project.settings",
+        QAMQOR_DEBUG="0",
+        QAMQOR_MODE="demo",  # a bench, not a deployment: no HTTPS redirect (docs/decisions/0014)
     )
     env.pop("DATABASE_URL", None)
     dbname = None

@@ -8,6 +8,8 @@ level, so the pure tests (tests/time, tests/catalog) can use it too.
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
 
 from qamqor.rules.calendar import ALMATY
 
@@ -40,6 +42,17 @@ def run_cli(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def stop(proc, sig=None, timeout: float = 15.0) -> int:
+    """Stop a child process (a server, a worker): `sig` (SIGTERM), then SIGKILL after `timeout`."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM if sig is None else sig)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 # --- the case services (the world of tests/cases/conftest.py) -----------------------------------

@@ -80,6 +80,16 @@ VARIANTS = [
     _variant(("documents", 0, "valid_until"), "31.01.2030"),
     _variant(("documents", 0, "source"), "fax"),
     _variant(("documents", 1, "sha256"), "XYZ"),
+    # issue 15's bounds: refused by both paths alike
+    _variant(("applicant", "iin"), f" {APPLICANT_IIN}"),
+    _variant(("applicant", "first_name"), "Ә\u202eлия"),
+    _variant(("applicant", "first_name"), "Ә\u200bлия"),
+    _variant(("applicant", "first_name"), "A\u0301lia"),  # valid: normalised to NFC by both
+    _variant(("children", 0, "iin"), APPLICANT_IIN),
+    _variant(("children",), [CHILD] * 11),
+    _variant(("documents",), [{"code": "identity-card"}] * 51),
+    _variant(("documents", 0, "valid_until"), "0001-01-01"),
+    _variant(("facts",), {"deep": [[[[[[[[[[1]]]]]]]]]]}),
     [VALID],
     "a string",
 ]

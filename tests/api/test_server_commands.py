@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from helpers import stop
 from qamqor.cli import main
 
 
@@ -76,9 +77,5 @@ def test_serve_on_a_fresh_data_dir_creates_the_database_loads_demo_data_and_serv
         schema = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/schema/", timeout=10).read().decode()
         assert "openapi" in schema
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, signal.SIGINT, timeout=30)
     assert proc.returncode == 0

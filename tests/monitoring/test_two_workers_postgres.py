@@ -40,7 +40,10 @@ SEED = textwrap.dedent(
 def _env(url: str, tmp_path) -> dict:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=url, QAMQOR_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="qamqor.project.settings"
+        DATABASE_URL=url,
+        QAMQOR_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="qamqor.project.settings",
+        QAMQOR_MODE="demo",
     )
     return env
 

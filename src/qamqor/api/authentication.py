@@ -4,10 +4,15 @@ DRF's `TokenAuthentication` reads the token and its user; the submission path th
 provider (and an operator's office) too, which would be a second and third query. Same checks, same
 messages (DRF's own translations); the query is compiled once per connection (`api.prepared`), as it
 runs on every authenticated request.
+
+A token expires `QAMQOR_TOKEN_TTL` after it was issued (issue 15): its `created` comes with the same
+row, so the check costs no query; the token view then issues a new one (api.views.ObtainToken).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
@@ -30,4 +35,6 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token.created < timezone.now() - settings.QAMQOR_TOKEN_TTL:
+            raise exceptions.AuthenticationFailed(_("The token has expired; log in again for a new one."))
         return (token.user, token)

@@ -5,19 +5,22 @@ Every error body has the same shape::
     {"code": "<stable machine code>", "detail": "<translated message>", "errors": {field: [messages]}}
 
 `errors` is present for 400 responses with field errors. The domain's exceptions are mapped here:
-illegal move → 409, role not allowed → 403, concurrent update → 409, access denied → 404 (an
+illegal move → 409, role not allowed → 403 (checked before illegal move, its base class), concurrent update → 409, access denied → 404 (an
 application someone may not see is reported as absent), service not available → 400.
+An oversized body → 413; a log-in locked out by django-axes → 429 (api.views.ObtainToken).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from qamqor.api.negotiation import BodyTooLarge
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -59,6 +62,11 @@ class ServiceUnavailableForApplication(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = _("This service cannot be applied for.")
     default_code = "service_not_available"
+
+
+class LoginLockedOut(exceptions.Throttled):
+    default_detail = _("Too many failed log-ins. Try again later.")
+    default_code = "locked_out"
 
 
 NOT_FOUND = _("Not found.")
@@ -118,7 +126,9 @@ def exception_handler(exc, context):
         if isinstance(mapped, exceptions.ValidationError) and getattr(exc, "code", None):
             extra = {"reason": exc.code, **(extra or {})}
         exc = mapped
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        exc = BodyTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = _django_validation(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
@@ -138,7 +148,3 @@ def exception_handler(exc, context):
         body["details"] = extra
     response.data = body
     return response
-
-
-def problem(status_code: int, code: str, detail) -> Response:
-    return Response({"code": code, "detail": str(detail)}, status=status_code)

@@ -11,7 +11,7 @@ for the submission body that was about a fifth of the request's CPU. Here the de
 read once per class and their own validators are called directly.
 
 Supported field kinds (anything else makes the class always use the serializer): CharField and its
-plain subclasses (SlugField, RegexField, EmailField), ChoiceField, BooleanField, JSONField (not
+plain subclasses (SlugField, RegexField, EmailField, and those marked `fast_as_char`), ChoiceField, BooleanField, JSONField (not
 binary), DateField, nested Serializer and `many=True` lists of them. Field-level `validate_<name>`
 and an overridden `validate()` are called as DRF calls them.
 """
@@ -152,7 +152,11 @@ def _checker(field: f.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, serializers.Serializer):
         return _compile(kind)
     if isinstance(field, f.CharField):
-        if kind.to_internal_value is not f.CharField.to_internal_value:
+        # `fast_as_char`: a subclass whose only difference is refusing non-str input, which the
+        # fast check refuses anyway (serializers.StrictCharField)
+        if kind.to_internal_value is not f.CharField.to_internal_value and not getattr(
+            kind, "fast_as_char", False
+        ):
             return None
         if kind.run_validation is not f.CharField.run_validation:
             return None

@@ -1,10 +1,25 @@
-"""Request and response shapes of the application endpoints."""
+"""Request and response shapes of the application endpoints.
+
+Input bounds (issue 15): an IIN only as a string of exactly 12 digits whose birth date is not in the
+future; names in NFC with no control, bidi-override or zero-width character; every text, list and
+the facts document bounded (`api.bounds`). `api.fastinput` runs the same declarations, so both paths
+refuse alike (tests/api/test_fast_paths.py).
+"""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from qamqor.api.bounds import (
+    MAX_CHILDREN,
+    MAX_DOCUMENTS,
+    bounded_json,
+    clean_name,
+    clean_text,
+    plausible_date,
+)
 from qamqor.rules.iin import InvalidIin, validate_iin
 
 CHANNELS = ("provider", "state_corp", "portal", "education_org")
@@ -12,26 +27,74 @@ DOCUMENT_SOURCES = ("uploaded", "registry", "paper")
 
 
 def validate_iin_field(value: str) -> str:
-    value = (value or "").strip()
     try:
-        validate_iin(value)
+        info = validate_iin(value)
     except InvalidIin:
+        info = None
+    if info is None or info.iin != value:  # spaces or other characters around the digits: refused
         raise serializers.ValidationError(
             _("Enter a valid IIN: 12 digits with a correct check digit."), code="invalid_iin"
-        ) from None
+        )
     return value
+
+
+def not_born_in_future(value: str) -> str:
+    """The birth date the IIN encodes is not after today (after `validate_iin_field`)."""
+    try:
+        born = validate_iin(value).birth_date
+    except InvalidIin:  # DRF runs every validator: the format error is `validate_iin_field`'s
+        return value
+    if born > timezone.localdate():
+        raise serializers.ValidationError(
+            _("This IIN encodes a birth date in the future."), code="iin_birth_date_in_future"
+        )
+    return value
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only a JSON string (DRF's turns a number into text): an IIN sent as a
+    JSON number is refused. `api.fastinput` checks it as a CharField (its fast check takes only str)."""
+
+    fast_as_char = True
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def iin_field(**kwargs) -> StrictCharField:
+    return StrictCharField(
+        min_length=12, max_length=12, trim_whitespace=False, validators=[validate_iin_field, not_born_in_future], **kwargs
+    )
 
 
 # --- input -----------------------------------------------------------------------------------------
 
 
 class PersonIn(serializers.Serializer):
-    iin = serializers.CharField(max_length=12, validators=[validate_iin_field])
+    iin = iin_field()
     last_name = serializers.CharField(max_length=120)
     first_name = serializers.CharField(max_length=120)
     middle_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    def validate_last_name(self, value):
+        return clean_name(value)
+
+    def validate_first_name(self, value):
+        return clean_name(value)
+
+    def validate_middle_name(self, value):
+        return clean_name(value)
+
+    def validate_address(self, value):
+        return clean_text(value)
+
+    def validate_phone(self, value):
+        return clean_text(value)
 
 
 class DocumentIn(serializers.Serializer):
@@ -41,6 +104,12 @@ class DocumentIn(serializers.Serializer):
     filename = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True, default="")
     valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_filename(self, value):
+        return clean_text(value)
+
+    def validate_valid_until(self, value):
+        return plausible_date(value)
 
 
 class SubmitIn(serializers.Serializer):
@@ -53,15 +122,23 @@ class SubmitIn(serializers.Serializer):
         max_length=64, required=False, help_text="State Corporation office code (operators: their own)"
     )
     applicant = PersonIn()
-    children = PersonIn(many=True, required=False, default=list)
+    children = PersonIn(many=True, required=False, default=list, max_length=MAX_CHILDREN)
     facts = serializers.JSONField(required=False, default=dict)
     consent = serializers.BooleanField(default=False)
-    documents = DocumentIn(many=True, required=False, default=list)
+    documents = DocumentIn(many=True, required=False, default=list, max_length=MAX_DOCUMENTS)
 
     def validate_facts(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError(_("Facts must be a JSON object."), code="not_an_object")
-        return value
+        return bounded_json(value)
+
+    def validate(self, attrs):
+        applicant = attrs["applicant"]["iin"]
+        if any(child["iin"] == applicant for child in attrs.get("children") or ()):
+            raise serializers.ValidationError(
+                {"children": [_("A child cannot have the applicant's IIN.")]}, code="child_is_applicant"
+            )
+        return attrs
 
 
 class EmptyIn(serializers.Serializer):
@@ -95,6 +172,12 @@ class DecideIn(serializers.Serializer):
     )
     hearing_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     hearing_place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_findings(self, value):
+        return bounded_json(value)
+
+    def validate_reasons(self, value):
+        return bounded_json(value)
 
 
 class HearingIn(serializers.Serializer):

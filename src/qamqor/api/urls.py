@@ -1,13 +1,12 @@
 """`/api/v1/` routes."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from qamqor.api import applications, catalogue, views
 
 urlpatterns = [
     path("", views.Root.as_view(), name="api-root"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", views.ObtainToken.as_view(), name="api-token"),
     path("me/", views.Me.as_view(), name="api-me"),
     path("services/", catalogue.ServiceList.as_view(), name="service-list"),
     path("services/<slug:slug>/", catalogue.ServiceDetail.as_view(), name="service-detail"),

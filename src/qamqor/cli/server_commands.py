@@ -61,6 +61,12 @@ def register(sub) -> None:
     )
     p.add_argument("--no-demo", action="store_true", help="do not load the demo data")
     p.add_argument(
+        "--production",
+        action="store_true",
+        help="production mode (also when DATABASE_URL is set): no demo data; needs QAMQOR_SECRET_KEY, "
+        "QAMQOR_ALLOWED_HOSTS and QAMQOR_HTTPS (docs/decisions/0014-production-mode.md)",
+    )
+    p.add_argument(
         "--no-worker", action="store_true", help="do not start a task worker (run `qamqor worker` elsewhere)"
     )
     _add_data_dir(p)
@@ -97,10 +103,30 @@ def _setup(data_dir: str | None) -> None:
         if not os.access(path, os.W_OK):
             raise UsageError(f"the data folder {path} is not writable")
         data_dir = path
+    from django.core.exceptions import ImproperlyConfigured
+
     from qamqor.project import setup
 
-    setup(data_dir)
+    try:
+        setup(data_dir)
+    except ImproperlyConfigured as exc:  # e.g. production mode without its settings: one line
+        raise UsageError(str(exc).splitlines()[0]) from None
     _check_database()
+
+
+def _choose_mode(production: bool) -> str:
+    """Set QAMQOR_MODE for this process and its children: production when asked for or when
+    DATABASE_URL is set, else demo; a production start without its settings exits 2 (one line)."""
+    from qamqor.project.paths import database_url
+    from qamqor.project.production import missing
+
+    mode = "production" if production or database_url() else "demo"
+    if mode == "production":
+        problems = missing(os.environ)
+        if problems:
+            raise UsageError("production mode refuses to start: " + "; ".join(problems))
+    os.environ["QAMQOR_MODE"] = mode
+    return mode
 
 
 def _check_database() -> None:
@@ -211,12 +237,13 @@ def web_command(
 
 
 def worker_command(*, batch: bool = False, interval: float = 1.0, worker_id: str | None = None) -> list[str]:
-    """The command line of one worker process (django-tasks-db's `db_worker`, all queues)."""
+    """The command line of one worker process (django-tasks-db's `db_worker` with a heartbeat, so
+    that what it holds is reclaimed if it dies: `qamqor_worker`, monitoring.leases; all queues)."""
     cmd = [
         sys.executable,
         "-m",
         "django",
-        "db_worker",
+        "qamqor_worker",
         "--queue-name",
         "*",
         "--no-reload",
@@ -266,6 +293,10 @@ def cmd_manage(args) -> int:
 
 def cmd_demo_data(args) -> int:
     _setup(args.data_dir)
+    from django.conf import settings
+
+    if settings.QAMQOR_PRODUCTION:
+        raise UsageError("the demo data is not loaded in production mode")
     _migrate()
     from qamqor.demo import load_demo_data
 
@@ -298,7 +329,7 @@ def cmd_worker(args) -> int:
         }
         if args.worker_id:
             options["worker_id"] = args.worker_id
-        call_command("db_worker", **options)
+        call_command("qamqor_worker", **options)
         return 0
     procs = []
     for i in range(args.processes):
@@ -319,11 +350,16 @@ def cmd_worker(args) -> int:
 def cmd_serve(args) -> int:
     if not _port_free(args.host, args.port):
         raise UsageError(f"port {args.port} on {args.host} is in use; choose another with --port")
+    mode = _choose_mode(args.production)
     _setup(args.data_dir)
     print(f"Database: {_where()}")
+    if mode == "demo":
+        print("DEMO MODE: demo users with a published password; not for real data (--production).")
+    else:
+        print("Production mode: no demo data; HTTPS, secure cookies and log-in lockout on.")
     _migrate()
     logins = []
-    if not args.no_demo:
+    if mode == "demo" and not args.no_demo:
         from qamqor.demo import load_demo_data
 
         result = load_demo_data()

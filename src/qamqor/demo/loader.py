@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from qamqor.accounts.security import DEMO_PASSWORD
+
 log = logging.getLogger("qamqor.demo")
 ALMATY = ZoneInfo("Asia/Almaty")
-DEMO_PASSWORD = "qamqor-demo"
 MARKER_USER = "demo-admin"
 
 PROVIDERS = [
@@ -187,9 +189,18 @@ def iin_for(birth: dt.date, sex: str, serial: int) -> str:
     return make_iin(birth, sex, serial)
 
 
+class DemoNotAllowed(RuntimeError):
+    """The demo data was asked for in production mode."""
+
+
 def load_demo_data(*, now: dt.datetime | None = None) -> DemoResult:
-    """Create the demo data unless it is there already (the marker is the user `demo-admin`)."""
+    """Create the demo data unless it is there already (the marker is the user `demo-admin`).
+
+    Never in production mode (settings.QAMQOR_PRODUCTION): demo users share a published password."""
     from django.contrib.auth import get_user_model
+
+    if settings.QAMQOR_PRODUCTION:
+        raise DemoNotAllowed("the demo data is not loaded in production mode")
 
     User = get_user_model()
     if User.objects.filter(username=MARKER_USER).exists():

@@ -7,6 +7,8 @@ with a number (`ngettext`) are in `TP`, with every plural form of each language.
 
 from __future__ import annotations
 
+from qamqor.locale import messages_hardening as _hardening
+
 T: dict[str, tuple[str, str]] = {
     "Invalid IIN: %(reason)s": ("ЖСН жарамсыз: %(reason)s", "Неверный ИИН: %(reason)s"),
     "Invalid BIN: %(reason)s": ("БСН жарамсыз: %(reason)s", "Неверный БИН: %(reason)s"),
@@ -405,6 +407,8 @@ T: dict[str, tuple[str, str]] = {
 # Messages with a number (ngettext): (singular, plural) msgids → (kk forms, ru forms), one form per
 # plural category of the language's catalogue (kk: 2, the noun does not change after a numeral;
 # ru: 3 — 1, 21 месяц; 2–4 месяца; 5–20 месяцев).
+T.update(_hardening.T)  # request bounds, log-in, the error shape (issue 15)
+
 TP: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
     (
         "The State Corporation keeps the result for %(months)d month: not before %(day)s.",

@@ -9,6 +9,7 @@ implements `MonitoringAdapter.send` and is selected by `QAMQOR_MONITORING["ADAPT
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import lru_cache
 from typing import Protocol
 
@@ -51,6 +52,9 @@ class SandboxAdapter:
                     fail = True
         if fail:
             raise DeliveryFailed("sandbox monitoring system unavailable (simulated)")
+        delay = settings.QAMQOR_MONITORING.get("SANDBOX_DELAY_SECONDS") or 0
+        if delay:
+            time.sleep(delay)
         key = record["delivery_key"]
         receipt = "SBX-" + hashlib.sha256(key.encode()).hexdigest()[:16]
         with transaction.atomic():

@@ -75,12 +75,17 @@ class SandboxSwitch(models.Model):
 
 
 class TechnicalProblemProtocol(models.Model):
-    """Protocol of a technical problem with the monitoring information system.
+    """Protocol of a technical problem with the monitoring information system: one per outage.
 
     003_4cf6e905af0d21d2.txt §12-1 (and 002_eefeb2ec619131ea.txt §13-1): when the information system
     fails, the provider immediately notifies the employee responsible for ICT infrastructure, who
     draws up a protocol of the technical problem, signed by the provider. This record opens the
     protocol and holds what the system knows; drawing up and signing are done by people.
+
+    One protocol per outage and provider (the provider signs it): it opens at the first failed
+    delivery of one of the provider's stages, lists every stage the outage held (`stages`), notes
+    when the system answered again (`recovered_at`), and resolves itself once every stage it held is
+    delivered (`resolved_at`, status closed). While one is unresolved, further failures join it.
     """
 
     class Status(models.TextChoices):
@@ -90,20 +95,28 @@ class TechnicalProblemProtocol(models.Model):
         CLOSED = "closed", "closed"
 
     provider_ref = models.CharField(max_length=64, blank=True, default="")
-    outbox = models.ForeignKey(StageOutbox, on_delete=models.PROTECT, related_name="protocols")
+    # the stage whose failed delivery opened the protocol
+    outbox = models.ForeignKey(
+        StageOutbox, null=True, blank=True, on_delete=models.PROTECT, related_name="protocols"
+    )
+    stages = models.ManyToManyField(StageOutbox, related_name="held_by_protocols", blank=True)
     detected_at = models.DateTimeField()
     error = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     ict_officer = models.CharField(max_length=150, blank=True, default="")
     drawn_up_at = models.DateTimeField(null=True, blank=True)
     signed_by_provider_at = models.DateTimeField(null=True, blank=True)
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     citation = models.CharField(max_length=100, default=MONITORING_CITATION)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["outbox"], condition=models.Q(status="open"), name="mon_one_open_protocol_per_stage"
+                fields=["provider_ref"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="mon_one_unresolved_protocol_per_provider",
             )
         ]
 
@@ -117,3 +130,18 @@ class Reconciliation(models.Model):
     delivered = models.PositiveIntegerField(default=0)
     reenqueued = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(default=False)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one task worker (`qamqor worker`), written every few seconds.
+
+    django-tasks-db marks a task RUNNING with the worker's id and nothing more: a worker killed
+    mid-task leaves it RUNNING for ever. A task whose worker has not beaten within the lease is
+    taken back (`monitoring.leases`; docs/decisions/0013-task-leases.md).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    pid = models.PositiveIntegerField(default=0)
+    host = models.CharField(max_length=255, blank=True, default="")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -174,7 +174,10 @@ def deliver(outbox_id: int, *, now: dt.datetime | None = None, force: bool = Fal
             row.next_attempt_at = retry_at
             row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
             protocol = None
-            if row.attempts >= int(_conf("FAILURES_BEFORE_PROTOCOL")):
+            if (
+                row.attempts >= int(_conf("FAILURES_BEFORE_PROTOCOL"))
+                or _unresolved(row.provider_ref).exists()
+            ):
                 protocol = open_technical_problem(row, str(exc), now)
             transaction.on_commit(lambda: enqueue_delivery(row.pk, run_after=retry_at))
             log.warning("monitoring delivery %s failed (attempt %d): %s", row.delivery_key, row.attempts, exc)
@@ -190,23 +193,68 @@ def deliver(outbox_id: int, *, now: dt.datetime | None = None, force: bool = Fal
         row.next_attempt_at = None
         row.attempts += 1
         row.save(update_fields=["status", "receipt", "delivered_at", "next_attempt_at", "attempts"])
+        settle_technical_problem(row, now)
         return DeliveryOutcome("delivered", receipt=receipt, attempts=row.attempts)
 
 
+def _unresolved(provider_ref: str):
+    return TechnicalProblemProtocol.objects.filter(provider_ref=provider_ref, resolved_at__isnull=True)
+
+
 def open_technical_problem(row: StageOutbox, error: str, now: dt.datetime) -> TechnicalProblemProtocol:
-    """Open (once per stage) the technical-problem protocol of 003_4cf6e905af0d21d2.txt §12-1."""
-    existing = TechnicalProblemProtocol.objects.filter(
-        outbox=row, status=TechnicalProblemProtocol.Status.OPEN
-    ).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return TechnicalProblemProtocol.objects.create(
-                outbox=row, provider_ref=row.provider_ref, detected_at=now, error=error[:2000]
-            )
-    except IntegrityError:  # opened concurrently
-        return TechnicalProblemProtocol.objects.get(outbox=row, status=TechnicalProblemProtocol.Status.OPEN)
+    """The technical-problem protocol of 003_4cf6e905af0d21d2.txt §12-1 for the outage this failure
+    belongs to: the provider's unresolved one, else a new one opened now; the stage joins its list."""
+    protocol = _unresolved(row.provider_ref).first()
+    if protocol is None:
+        try:
+            with transaction.atomic():
+                protocol = TechnicalProblemProtocol.objects.create(
+                    outbox=row, provider_ref=row.provider_ref, detected_at=now, error=error[:2000]
+                )
+        except IntegrityError:  # opened concurrently by another worker: join it
+            protocol = _unresolved(row.provider_ref).get()
+        else:
+            log.warning("monitoring outage: technical-problem protocol %s opened", protocol.pk)
+    protocol.stages.add(row)  # a stage already listed is not added twice
+    return protocol
+
+
+def settle_technical_problem(row: StageOutbox, now: dt.datetime) -> None:
+    """After a delivery: the provider's unresolved protocol notes the recovery, and resolves itself
+    once every stage it held is delivered (the backlog is through)."""
+    protocol = _unresolved(row.provider_ref).first()
+    if protocol is None:
+        return
+    fields = []
+    if protocol.recovered_at is None:
+        protocol.recovered_at = now
+        fields.append("recovered_at")
+    if not protocol.stages.filter(status=StageOutbox.Status.PENDING).exists():
+        protocol.resolved_at = protocol.closed_at = now
+        protocol.status = TechnicalProblemProtocol.Status.CLOSED
+        fields += ["resolved_at", "closed_at", "status"]
+        log.info("monitoring outage over: protocol %s resolved, its stages delivered", protocol.pk)
+    protocol.save(update_fields=fields)
+
+
+def catch_up(*, now: dt.datetime | None = None, older_than: int = 60, limit: int = 500) -> dict:
+    """Deliver now every pending stage that is due (never tried, or its retry time passed) and was
+    recorded more than `older_than` seconds ago: its delivery task was lost or is late. Runs every
+    few minutes (project.recurring), so the nightly reconciliation only proves the day."""
+    now = now or timezone.now()
+    due = (
+        StageOutbox.objects.filter(
+            status=StageOutbox.Status.PENDING, created_at__lt=now - dt.timedelta(seconds=older_than)
+        )
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .order_by("moment")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for pk in list(due):
+        status = deliver(pk, now=now).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -235,18 +283,22 @@ class ReconciliationReport:
         }
 
 
-def reconcile(day: dt.date, *, now: dt.datetime | None = None) -> ReconciliationReport:
-    """Prove that every stage of `day` (Almaty time) was delivered; re-enqueue the ones that were not."""
+def reconcile(day: dt.date, *, now: dt.datetime | None = None, requeue: bool = True) -> ReconciliationReport:
+    """Prove that every stage of `day` (Almaty time) was delivered; re-enqueue the ones that were not
+    (with `requeue`; without, only the day's record is brought up to date, as `catch_up` runs)."""
     now = now or timezone.now()
     start, end = local_day_bounds(day)
     rows = StageOutbox.objects.filter(moment__gte=start, moment__lt=end)
     total = rows.count()
-    pending = list(rows.filter(status=StageOutbox.Status.PENDING).values_list("pk", "next_attempt_at"))
-    for pk, next_at in pending:
-        enqueue_delivery(pk, run_after=next_at if next_at and next_at > now else None)
-    report = ReconciliationReport(
-        day=day, total=total, delivered=total - len(pending), reenqueued=len(pending)
-    )
+    pending_rows = rows.filter(status=StageOutbox.Status.PENDING)
+    if requeue:
+        pending = list(pending_rows.values_list("pk", "next_attempt_at"))
+        for pk, next_at in pending:
+            enqueue_delivery(pk, run_after=next_at if next_at and next_at > now else None)
+        n_pending, reenqueued = len(pending), len(pending)
+    else:
+        n_pending, reenqueued = pending_rows.count(), 0
+    report = ReconciliationReport(day=day, total=total, delivered=total - n_pending, reenqueued=reenqueued)
     Reconciliation.objects.update_or_create(
         day=day,
         defaults={

@@ -6,6 +6,12 @@ Jobs (the intervals are operational settings, not law):
 - `registry_sweep`: retry registry queries that are due, warn about terms at risk (issue 5).
 - `duty_reminders`: the relatives' one-year training-certificate duty (`001` §15-1 and new §12):
   reminders that fall due, and so the provider's overdue list stays current.
+- `monitoring_catch_up`: every stage of the monitoring feed that is due and still pending is
+  delivered now (a lost delivery task waits minutes, not until the nightly reconciliation; issue 15),
+  and today's reconciliation record is brought up to date.
+
+A run that is repeated (its worker died and the task was reclaimed, monitoring.leases) queues no
+second chain: the next run is queued only if none is queued yet.
 """
 
 from __future__ import annotations
@@ -32,9 +38,18 @@ def _duty_reminders(now: dt.datetime) -> dict:
     return {"reminders_sent": len(sent)}
 
 
+def _monitoring_catch_up(now: dt.datetime) -> dict:
+    from qamqor.monitoring.services import ALMATY, catch_up, reconcile
+
+    delivered = catch_up(now=now)
+    today = reconcile(now.astimezone(ALMATY).date(), now=now, requeue=False)  # the day's record, current
+    return {"catch_up": delivered, "today": today.as_dict()}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict], dt.timedelta]] = {
     "registry_sweep": (_registry_sweep, dt.timedelta(minutes=5)),
     "duty_reminders": (_duty_reminders, dt.timedelta(hours=6)),
+    "monitoring_catch_up": (_monitoring_catch_up, dt.timedelta(minutes=2)),
 }
 
 
@@ -49,7 +64,16 @@ def run_recurring(name: str) -> dict:
     try:
         return job(timezone.now())
     finally:  # the next run is queued even when this one fails: a failure must not stop the chain
-        run_recurring.using(run_after=timezone.now() + interval(name)).enqueue(name)
+        if not _queued(name):
+            run_recurring.using(run_after=timezone.now() + interval(name)).enqueue(name)
+
+
+def _queued(name: str) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=run_recurring.module_path, status="READY", args_kwargs__args=[name]
+    ).exists()
 
 
 def ensure_recurring() -> list[str]:

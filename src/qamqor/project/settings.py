@@ -8,22 +8,45 @@ web server and a worker process can share the file. See docs/decisions/0006-pers
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from qamqor.project.paths import data_dir, database_url
+from qamqor.project.production import DEV_SECRET_KEY, production_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/qamqor
 DATA_DIR = data_dir()
 
-SECRET_KEY = os.environ.get("QAMQOR_SECRET_KEY", "dev-only-not-secret-change-me-in-production")
+# --- mode: demo or production (issue 15; docs/decisions/0014-production-mode.md) -------------------
+# `qamqor serve` on the embedded SQLite database is a demo (demo users and data, marked as such on
+# every page and response); `DATABASE_URL` or `qamqor serve --production` is production, which sets
+# QAMQOR_MODE=production for its processes. Unset, the mode follows the database, except under the
+# test runner (which runs the suite on PostgreSQL too).
+_url = database_url()
+QAMQOR_MODE = os.environ.get("QAMQOR_MODE") or (
+    "production" if _url and "pytest" not in sys.modules else "demo"
+)
+if QAMQOR_MODE not in ("demo", "production"):
+    raise ImproperlyConfigured(f"QAMQOR_MODE must be demo or production, not {QAMQOR_MODE!r}")
+QAMQOR_PRODUCTION = QAMQOR_MODE == "production"
+QAMQOR_DEMO = not QAMQOR_PRODUCTION
+
 DEBUG = os.environ.get("QAMQOR_DEBUG", "0") == "1"
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("QAMQOR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
-]
+if QAMQOR_PRODUCTION:
+    # the secret key, allowed hosts and HTTPS settings, or ImproperlyConfigured naming what is missing
+    globals().update(production_settings(os.environ))
+else:
+    SECRET_KEY = os.environ.get("QAMQOR_SECRET_KEY", DEV_SECRET_KEY)  # a demo: no secret to keep
+    ALLOWED_HOSTS = [
+        h
+        for h in os.environ.get("QAMQOR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+        if h
+    ]
 
 INSTALLED_APPS: list[str] = [
     "django.contrib.contenttypes",
@@ -37,6 +60,7 @@ INSTALLED_APPS: list[str] = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # log-in lockout (docs/decisions/0014-production-mode.md)
     "qamqor.monitoring",
     "qamqor.api",
 ]
@@ -49,6 +73,9 @@ INSTALLED_APPS += ["qamqor.documents"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # first, so that every response (static files and redirects too) carries the request id and
+    # the demo header; API request checks and the JSON error shape under /api/
+    "qamqor.api.middleware.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,7 +85,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qamqor.api.middleware.MessageMiddleware",  # Django's, not run for /api/ (no flash messages there)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# --- log-in: lockout, password rules, tokens -----------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user/address before the password
+    "qamqor.accounts.security.Backend",  # Django's, refusing the demo password in production
+]
+AXES_FAILURE_LIMIT = 5  # failed log-ins of one user name from one address...
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)  # ...lock that pair for this long (our choice)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_ENABLED = os.environ.get("QAMQOR_LOGIN_LOCKOUT", "1") == "1"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# A bearer token is good for this long after it was issued; `POST /api/v1/auth/token/` then issues
+# a new one (api.authentication, api.views.ObtainToken). An operational choice, not law.
+QAMQOR_TOKEN_TTL = dt.timedelta(hours=int(os.environ.get("QAMQOR_TOKEN_TTL_HOURS", "12")))
+
+# --- request bounds (issue 15) ---------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a body above 1 MiB: 413 (api.middleware, api.negotiation)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 ROOT_URLCONF = "qamqor.project.urls"
 WSGI_APPLICATION = "qamqor.project.wsgi.application"
@@ -66,7 +120,8 @@ WSGI_APPLICATION = "qamqor.project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # the project's own templates first: DRF's pages with the demo mark (project/templates)
+        "DIRS": [str(PACKAGE_DIR / "project" / "templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -74,13 +129,13 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "qamqor.project.context.mode",
             ]
         },
     }
 ]
 
 # --- persistence -----------------------------------------------------------------------------
-_url = database_url()
 if _url:
     # Persistent connections (one per web thread), checked once per request before reuse. Parameters
     # are bound by the server and a statement run 5 times on a connection is prepared once: the
@@ -135,16 +190,26 @@ TASKS = {
     }
 }
 
+# A worker beats every HEARTBEAT_SECONDS; a RUNNING task whose worker has not beaten for
+# LEASE_SECONDS is run again by another (monitoring.leases; docs/decisions/0013-task-leases.md).
+QAMQOR_TASK_LEASE = {
+    "HEARTBEAT_SECONDS": float(os.environ.get("QAMQOR_TASK_HEARTBEAT_SECONDS", "5")),
+    "LEASE_SECONDS": float(os.environ.get("QAMQOR_TASK_LEASE_SECONDS", "30")),
+}
+
 # --- monitoring feed (003_4cf6e905af0d21d2.txt §12-1) -------------------------------------------
 QAMQOR_MONITORING = {
     "ADAPTER": os.environ.get("QAMQOR_MONITORING_ADAPTER", "qamqor.monitoring.adapters.SandboxAdapter"),
     # failed deliveries: retry after BACKOFF_BASE * 2**(attempt-1) seconds, at most BACKOFF_MAX
     "BACKOFF_BASE_SECONDS": 30,
     "BACKOFF_MAX_SECONDS": 3600,
-    # after this many failed attempts in a row the failure is treated as the information system
-    # being down: a technical-problem protocol is opened (our operational threshold; the law says
-    # "immediately from the moment it is detected" and does not define detection)
-    "FAILURES_BEFORE_PROTOCOL": 3,
+    # after this many failed attempts of one stage the information system is taken to be down and
+    # the provider's technical-problem protocol of the outage is opened; later failures join it. The
+    # law says "immediately from the moment it is detected" (003 §12-1) and does not define
+    # detection: the first failure (issue 15).
+    "FAILURES_BEFORE_PROTOCOL": 1,
+    # the sandbox receiver's answer time (tests and demonstrations of a slow receiver)
+    "SANDBOX_DELAY_SECONDS": float(os.environ.get("QAMQOR_SANDBOX_MONITORING_DELAY", "0")),
 }
 
 # Queues: an application is "at risk" when its due date (or the latest day for a preliminary refusal)
@@ -182,6 +247,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "qamqor.api.errors.exception_handler",
+    # DRF's JSON parser bounded in size and depth, NUL refused (api.negotiation); forms as DRF's
+    "DEFAULT_PARSER_CLASSES": [
+        "qamqor.api.negotiation.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # DRF's, answering the usual `Accept` (none, */*, JSON) without parsing it (api.negotiation)
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "qamqor.api.negotiation.ContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -195,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema's own warnings (operation ids, views without serializers) are documentation
+    # defects, tracked by issue 10's schema work, not deployment safety: `check --deploy` is kept to
+    # what a deployment must get right (docs/decisions/0014-production-mode.md).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # --- documents: signed PDFs, their verification, uploaded scans (qamqor.documents) ----------------
@@ -239,11 +314,23 @@ STORAGES = {
 LOGIN_URL = "/api-auth/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# One JSON object per line, with the request id (project.logs). `django.request` writes every 4xx
+# (warning) and 5xx (error, with its traceback) of a request; without a handler of its own it would
+# be written nowhere once DEBUG is off.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"qamqor": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"request_id": {"()": "qamqor.project.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "qamqor.project.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "json"}
+    },
+    "loggers": {
+        "qamqor": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 if "pytest" in sys.modules:  # test runs: fast password hashing

@@ -8,8 +8,17 @@ from qamqor.project.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # the documentation pages with the demo mark in demo mode (project/templates/qamqor)
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", template_name="qamqor/swagger_ui.html"),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="qamqor/redoc.html"),
+        name="redoc",
+    ),
     path("api/v1/", include("qamqor.api.urls")),
     path("api/v1/", include("qamqor.databank.api")),  # automated certificate, ledger (registries/databank)
     path("api/v1/", include("qamqor.api.automated")),  # fully automated services (cases.automated)

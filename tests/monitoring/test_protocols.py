@@ -1,0 +1,84 @@
+"""Technical-problem protocols per outage (003_4cf6e905af0d21d2.txt §12-1; issue 15): one opens at the
+first failure, lists the stages the outage held, and resolves itself once they are all delivered.
+Before: one protocol per stage, never closed (69 open protocols for one 150-second outage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from qamqor.monitoring import services
+from qamqor.monitoring.adapters import set_sandbox_failures
+from qamqor.monitoring.models import SandboxStage, TechnicalProblemProtocol
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=services.ALMATY)
+
+
+def _rows(n, provider="astana-education", start=1):
+    return [
+        services.record_stage_change(
+            case_id=start + i, event_id=1, stage="registered", moment=T0, provider=provider
+        )
+        for i in range(n)
+    ]
+
+
+def test_one_outage_opens_one_protocol_that_lists_its_stages_and_closes_itself():
+    rows = _rows(6)
+    set_sandbox_failures(fail_always=True)
+    now = T0
+    for _round in range(3):  # every stage fails three times during the outage
+        for row in rows:
+            assert services.deliver(row.pk, now=now, force=True).status == "failed"
+        now += dt.timedelta(seconds=30)
+    protocol = TechnicalProblemProtocol.objects.get()
+    assert protocol.status == "open" and protocol.resolved_at is None
+    assert protocol.detected_at == T0 and protocol.outbox_id == rows[0].pk
+    assert sorted(protocol.stages.values_list("pk", flat=True)) == sorted(r.pk for r in rows)
+
+    set_sandbox_failures(fail_always=False)  # the receiver is back
+    for row in rows[:-1]:
+        assert services.deliver(row.pk, now=now, force=True).status == "delivered"
+    protocol.refresh_from_db()
+    assert protocol.recovered_at == now and protocol.resolved_at is None  # backlog not through yet
+    last = now + dt.timedelta(seconds=5)
+    assert services.deliver(rows[-1].pk, now=last, force=True).status == "delivered"
+    protocol.refresh_from_db()
+    assert protocol.status == "closed" and protocol.resolved_at == last and protocol.closed_at == last
+    assert SandboxStage.objects.count() == 6 and TechnicalProblemProtocol.objects.count() == 1
+
+
+def test_a_later_outage_opens_a_new_protocol():
+    (first,) = _rows(1)
+    set_sandbox_failures(fail_next=1)
+    services.deliver(first.pk, now=T0, force=True)
+    services.deliver(first.pk, now=T0, force=True)
+    assert TechnicalProblemProtocol.objects.get().status == "closed"
+    (second,) = _rows(1, start=50)
+    set_sandbox_failures(fail_next=1)
+    services.deliver(second.pk, now=T0 + dt.timedelta(hours=1), force=True)
+    assert TechnicalProblemProtocol.objects.filter(resolved_at=None).count() == 1
+    assert TechnicalProblemProtocol.objects.count() == 2
+
+
+def test_each_provider_has_its_own_protocol_of_the_outage():
+    """The provider signs its protocol (§12-1): an outage that held two providers' stages gives each
+    provider one."""
+    a = _rows(3, provider="astana-education")
+    b = _rows(2, provider="almaty-education", start=100)
+    set_sandbox_failures(fail_always=True)
+    for row in a + b:
+        services.deliver(row.pk, now=T0, force=True)
+    by_provider = {p.provider_ref: p.stages.count() for p in TechnicalProblemProtocol.objects.all()}
+    assert by_provider == {"astana-education": 3, "almaty-education": 2}
+
+
+def test_a_stage_that_never_failed_does_not_hold_the_protocol_open():
+    held, fresh = _rows(2)
+    set_sandbox_failures(fail_next=1)
+    services.deliver(held.pk, now=T0, force=True)
+    assert services.deliver(held.pk, now=T0, force=True).status == "delivered"
+    assert TechnicalProblemProtocol.objects.get().status == "closed"
+    assert not fresh.held_by_protocols.exists()
