@@ -154,7 +154,7 @@ def main() -> int:
                 "QAMQOR_DATA_DIR": data_dir,
                 "DATABASE_URL": f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}",
                 "QAMQOR_SANDBOX_SEED": "5",
-                "QAMQOR_MODE": "demo",  # a bench, not a deployment: no HTTPS redirect (0014)
+                "QAMQOR_MODE": "demo",  # a bench, not a deployment: no HTTPS redirect (0018)
                 "DJANGO_SETTINGS_MODULE": "qamqor.project.settings",
             }
             env.pop("QAMQOR_DEBUG", None)

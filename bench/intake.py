@@ -252,7 +252,7 @@ def run_one(kind: str, seconds: float, levels: list[int], web_workers: int, web_
         QAMQOR_DATA_DIR=tmp,
         DJANGO_SETTINGS_MODULE="qamqor.project.settings",
         QAMQOR_DEBUG="0",
-        QAMQOR_MODE="demo",  # a bench, not a deployment: no HTTPS redirect (docs/decisions/0014)
+        QAMQOR_MODE="demo",  # a bench, not a deployment: no HTTPS redirect (docs/decisions/0018)
     )
     env.pop("DATABASE_URL", None)
     dbname = None

@@ -96,7 +96,7 @@ def main() -> int:
         QAMQOR_DATA_DIR=tempfile.mkdtemp(prefix="qamqor-bench-"),
         DJANGO_SETTINGS_MODULE="qamqor.project.settings",
         QAMQOR_DEBUG="0",
-        QAMQOR_MODE="demo",  # a bench, not a deployment: no HTTPS redirect (docs/decisions/0014)
+        QAMQOR_MODE="demo",  # a bench, not a deployment: no HTTPS redirect (docs/decisions/0018)
         DATABASE_URL=intake.ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname,
     )
     servers: dict[str, tuple[subprocess.Popen, int]] = {}

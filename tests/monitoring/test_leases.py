@@ -1,4 +1,4 @@
-"""Leases (issue 15; docs/decisions/0013-task-leases.md): a task left RUNNING by a dead worker is put
+"""Leases (issue 15; docs/decisions/0017-task-leases.md): a task left RUNNING by a dead worker is put
 back to READY once the lease runs out; a live worker's long task is not; the feed catches up."""
 
 from __future__ import annotations

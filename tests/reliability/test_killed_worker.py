@@ -1,5 +1,5 @@
 """A worker killed with SIGKILL in the middle of a delivery, then restarted: every stage reaches the
-monitoring system exactly once, well within two minutes (issue 15; docs/decisions/0013-task-leases.md).
+monitoring system exactly once, well within two minutes (issue 15; docs/decisions/0017-task-leases.md).
 
 Before: the task stayed RUNNING under the dead worker and no worker took it up again; the stage
 waited for the next night's reconciliation. Real processes on a SQLite file (the embedded set-up);

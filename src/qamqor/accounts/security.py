@@ -1,4 +1,4 @@
-"""Log-in rules of the two modes (issue 15; docs/decisions/0014-production-mode.md).
+"""Log-in rules of the two modes (issue 15; docs/decisions/0018-production-mode.md).
 
 The demo data gives every demo user one published password. In production mode that password never
 logs anyone in, whoever holds it (a database that once served the demo, an administrator who reused

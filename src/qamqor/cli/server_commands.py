@@ -64,7 +64,7 @@ def register(sub) -> None:
         "--production",
         action="store_true",
         help="production mode (also when DATABASE_URL is set): no demo data; needs QAMQOR_SECRET_KEY, "
-        "QAMQOR_ALLOWED_HOSTS and QAMQOR_HTTPS (docs/decisions/0014-production-mode.md)",
+        "QAMQOR_ALLOWED_HOSTS and QAMQOR_HTTPS (docs/decisions/0018-production-mode.md)",
     )
     p.add_argument(
         "--no-worker", action="store_true", help="do not start a task worker (run `qamqor worker` elsewhere)"

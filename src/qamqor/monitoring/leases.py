@@ -2,7 +2,7 @@
 
 django-tasks-db (0.13) claims a task by setting it RUNNING with the worker's id; nothing takes it
 back when that worker dies (`kill -9`, a lost host): upstream issue RealOrangeOne/django-tasks-db#5.
-The smallest mechanism on top (docs/decisions/0013-task-leases.md):
+The smallest mechanism on top (docs/decisions/0017-task-leases.md):
 
 - every worker (`qamqor worker`, the `qamqor_worker` command) beats: it writes `WorkerHeartbeat`
   every HEARTBEAT_SECONDS from a thread of its own, so a long task does not stop the beat;

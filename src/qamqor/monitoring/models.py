@@ -137,7 +137,7 @@ class WorkerHeartbeat(models.Model):
 
     django-tasks-db marks a task RUNNING with the worker's id and nothing more: a worker killed
     mid-task leaves it RUNNING for ever. A task whose worker has not beaten within the lease is
-    taken back (`monitoring.leases`; docs/decisions/0013-task-leases.md).
+    taken back (`monitoring.leases`; docs/decisions/0017-task-leases.md).
     """
 
     worker_id = models.CharField(max_length=64, primary_key=True)

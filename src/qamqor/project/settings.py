@@ -22,7 +22,7 @@ from qamqor.project.production import DEV_SECRET_KEY, production_settings
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/qamqor
 DATA_DIR = data_dir()
 
-# --- mode: demo or production (issue 15; docs/decisions/0014-production-mode.md) -------------------
+# --- mode: demo or production (issue 15; docs/decisions/0018-production-mode.md) -------------------
 # `qamqor serve` on the embedded SQLite database is a demo (demo users and data, marked as such on
 # every page and response); `DATABASE_URL` or `qamqor serve --production` is production, which sets
 # QAMQOR_MODE=production for its processes. Unset, the mode follows the database, except under the
@@ -60,7 +60,7 @@ INSTALLED_APPS: list[str] = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
-    "axes",  # log-in lockout (docs/decisions/0014-production-mode.md)
+    "axes",  # log-in lockout (docs/decisions/0018-production-mode.md)
     "qamqor.monitoring",
     "qamqor.api",
 ]
@@ -191,7 +191,7 @@ TASKS = {
 }
 
 # A worker beats every HEARTBEAT_SECONDS; a RUNNING task whose worker has not beaten for
-# LEASE_SECONDS is run again by another (monitoring.leases; docs/decisions/0013-task-leases.md).
+# LEASE_SECONDS is run again by another (monitoring.leases; docs/decisions/0017-task-leases.md).
 QAMQOR_TASK_LEASE = {
     "HEARTBEAT_SECONDS": float(os.environ.get("QAMQOR_TASK_HEARTBEAT_SECONDS", "5")),
     "LEASE_SECONDS": float(os.environ.get("QAMQOR_TASK_LEASE_SECONDS", "30")),
@@ -266,10 +266,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The schema's own warnings (operation ids, views without serializers) are documentation
-    # defects, tracked by issue 10's schema work, not deployment safety: `check --deploy` is kept to
-    # what a deployment must get right (docs/decisions/0014-production-mode.md).
-    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # --- documents: signed PDFs, their verification, uploaded scans (qamqor.documents) ----------------
