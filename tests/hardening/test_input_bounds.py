@@ -102,7 +102,9 @@ def test_names_are_stored_in_nfc(world, client_for):
     fast = fastinput.validated(s.SubmitIn, copy.deepcopy(body))
     slow = s.SubmitIn(data=copy.deepcopy(body))
     assert slow.is_valid(), slow.errors
-    assert fast["applicant"]["first_name"] == slow.validated_data["applicant"]["first_name"] == "\u00c1lia"
+    assert slow.validated_data["applicant"]["first_name"] == "\u00c1lia"
+    if fast is not None:  # the fast path, when on, normalises alike
+        assert fast["applicant"]["first_name"] == "\u00c1lia"
 
 
 @pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31", "1899-12-31"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +38,10 @@ class CertificateRequestIn(serializers.Serializer):
 
 def _plainly_valid(data) -> dict | None:
     """`CertificateRequestIn`'s validated data for the plain case (a str IIN of ≤ 12 ASCII characters
-    after trimming, a JSON boolean consent), without building the serializer; else None."""
+    after trimming, a JSON boolean consent), without building the serializer; else None (always, with
+    the fast paths switched off: `QAMQOR_FAST_PATHS`)."""
+    if not settings.QAMQOR_FAST_PATHS:
+        return None
     if type(data) is not dict or type(data.get("consent")) is not bool:
         return None
     iin = data.get("child_iin")
