@@ -25,3 +25,23 @@ def test_ruff_is_clean():
     proc = subprocess.run([_tool("ruff"), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+
+def _private_imports() -> list[str]:
+    """`from qamqor.x import _name` in a module other than x's own package: a private name reused
+    across modules (issue 10); such a helper should be public where it lives, or not shared."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "src" / "qamqor").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("qamqor"):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{module}: from {node.module} import {alias.name}")
+    return found
+
+
+def test_no_private_name_is_imported_across_modules():
+    assert _private_imports() == []

@@ -475,9 +475,9 @@ def _with_sources(r: _Reader, v: ServiceVersion, service_level: Any, own: Any) -
 
 
 def _top_compiler(r: _Reader, place: str):
-    from qamqor.rules.logic import _Compiler
+    from qamqor.rules.logic import Compiler
 
-    return _Compiler(r.exception_factory(place), inside_item=False, bounds=r.bounds)
+    return Compiler(r.exception_factory(place), inside_item=False, bounds=r.bounds)
 
 
 def load_service(path: Path) -> Service:

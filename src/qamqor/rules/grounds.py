@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qamqor.rules.intervals import Bounds
-from qamqor.rules.logic import Compiled, Context, Exception_, _as_bool, apply_exceptions
+from qamqor.rules.logic import Compiled, Context, Exception_, apply_exceptions, as_condition
 from qamqor.rules.types import Citation, Interpretation, Text
 
 
@@ -33,7 +33,7 @@ class Ground:
     clear: GroundResult = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "test", _as_bool(self.when))
+        object.__setattr__(self, "test", as_condition(self.when))
         object.__setattr__(
             self,
             "clear",
@@ -69,7 +69,7 @@ class Obligation:
     test: Callable[[Context], bool | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "test", _as_bool(self.when))
+        object.__setattr__(self, "test", as_condition(self.when))
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,10 +127,10 @@ def compile_expr(
     """Compile a catalogue expression. `exception_factory(dict) -> Exception_` builds `unless` entries;
     `bounds` maps a numeric fact path to its declared (minimum, maximum): a missing fact with bounds is
     an unknown number in that range, which can still decide a comparison (docs/decisions/0013)."""
-    return _Compiler(exception_factory, inside_item, bounds).compile(node)
+    return Compiler(exception_factory, inside_item, bounds).compile(node)
 
 
-class _Compiler:
+class Compiler:
     def __init__(self, exception_factory, inside_item: bool, bounds: Mapping[str, tuple] | None = None):
         self.exception_factory = exception_factory
         self.inside_item = inside_item
@@ -232,7 +232,7 @@ class _Compiler:
             raise ExpressionError("div takes [numerator, denominator]")
         a, b = (self.compile(x, "number") for x in arg)
 
-        denominator = _render(arg[1])
+        denominator = render_expr(arg[1])
 
         def fn(ctx: Context, a=a, b=b):
             x, y = a.fn(ctx), b.fn(ctx)
@@ -265,8 +265,8 @@ class _Compiler:
         right = self.compile(arg[1], hint)
         compare = _COMPARISONS[op]
         symbol = _SYMBOLS[op]
-        text = _render(arg[0])
-        right_text = _render(arg[1])
+        text = render_expr(arg[0])
+        right_text = render_expr(arg[1])
         equality = op in ("eq", "ne")
 
         if isinstance(arg[0], Mapping) and set(arg[0]) == {"fact"} and right_literal:
@@ -327,7 +327,7 @@ class _Compiler:
         values = tuple(arg[1])
         left = self.compile(arg[0], _hint_for("eq", values[0]) if values else "any")
         allowed = frozenset(v for v in values if v is None or isinstance(v, str | int | float | bool))
-        text = _render(arg[0])
+        text = render_expr(arg[0])
 
         def fn(ctx: Context):
             x = left.fn(ctx)
@@ -392,7 +392,7 @@ class _Compiler:
         if not (isinstance(list_expr, Mapping) and set(list_expr) == {"fact"}):
             raise ExpressionError("some takes {fact: path} of a list")
         path = list_expr["fact"]
-        sub = _Compiler(self.exception_factory, inside_item=True, bounds=self.bounds)
+        sub = Compiler(self.exception_factory, inside_item=True, bounds=self.bounds)
         sub.list_path = path
         where_c = sub.compile(node["where"], "boolean")
         where = _as_bool(where_c)
@@ -443,7 +443,7 @@ class _Compiler:
             item_facts=item_facts,
         )
 
-    def _exception(self, spec: Any, compiler: _Compiler) -> Exception_:
+    def _exception(self, spec: Any, compiler: Compiler) -> Exception_:
         if self.exception_factory is None:
             raise ExpressionError("'unless' needs an exception factory (with citations)")
         return self.exception_factory(spec, compiler)
@@ -572,7 +572,7 @@ def _hint_for(op: str, literal: Any) -> str:
     return "any"
 
 
-def _render(node: Any) -> str:
+def render_expr(node: Any) -> str:
     """A short readable form of an operand, for explanations."""
     if isinstance(node, Mapping):
         if "fact" in node:
@@ -582,10 +582,10 @@ def _render(node: Any) -> str:
         if "item" in node:
             return "item." + str(node["item"])
         if "age" in node:
-            return f"age({_render(node['age'])})"
+            return f"age({render_expr(node['age'])})"
         if "div" in node:
             a, b = node["div"]
-            return f"{_render(a)} / {_render(b)}"
+            return f"{render_expr(a)} / {render_expr(b)}"
         (op,) = node
         return f"{op}(…)"
     return repr(node)

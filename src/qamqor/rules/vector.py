@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from qamqor.rules.logic import MISSING, _render, as_date, lookup
+from qamqor.rules.logic import MISSING, as_date, lookup, render_expr
 
 # decision codes
 GRANT, REFUSE, NEEDS_FACTS, NOT_IN_FORCE, INCOMPLETE_SOURCE, EDITION_NOT_IN_SOURCES = 0, 1, 2, 3, 4, 5
@@ -1103,7 +1103,7 @@ class _PlanCompiler:
         fa = self._operand(arg[0], list_path, "number")
         fb = self._operand(arg[1], list_path, "number")
         # a zero denominator is reported as missing under its rendered name (logic._op_div)
-        denominator = _render(arg[1])
+        denominator = render_expr(arg[1])
         self.name(denominator)
 
         def div(ctx):
