@@ -27,7 +27,11 @@ def test_a_gated_grant_records_the_placement_once(world, people):
     case, decision = _granted(world, people)
     assert decision.kind == "grant"
     placement = Placement.objects.get()
-    assert (placement.case_id, placement.decision_id, placement.child_iin) == (case.pk, decision.pk, people.child.iin)
+    assert (placement.case_id, placement.decision_id, placement.child_iin) == (
+        case.pk,
+        decision.pk,
+        people.child.iin,
+    )
     again = sv.decide(case, actor=world.head, at=WHEN, idempotency_key="grant-1")  # a retried request
     assert again.pk == decision.pk and Placement.objects.count() == 1
 
@@ -38,9 +42,13 @@ def test_no_placement_from_anything_but_a_gated_grant(world, people, source_kind
     if source_kind != "no decision":
         case = _in_review(world, people, facts={"applicant": {**DECLARED["applicant"], "monthly_income": 10}})
         sv.collect_registry_data(case, actor=world.officer, at=WHEN)
-        refusal = sv.decide(case, actor=world.head, at=WHEN, hearing_at=at(2026, 3, 5, 10), hearing_place="Room 1")
+        refusal = sv.decide(
+            case, actor=world.head, at=WHEN, hearing_at=at(2026, 3, 5, 10), hearing_place="Room 1"
+        )
         assert refusal.kind == "preliminary_refusal"
-        decision_id = {"unknown decision": 10**9, "refusal": refusal.pk, "another child": refusal.pk}[source_kind]
+        decision_id = {"unknown decision": 10**9, "refusal": refusal.pk, "another child": refusal.pk}[
+            source_kind
+        ]
     child = people.adult.iin if source_kind == "another child" else people.child.iin
     with pytest.raises(PlacementRefused):
         record_placement(

@@ -16,7 +16,12 @@ WHEN = at(2026, 3, 2, 11)
 # each service with a fact only a registry, the data bank or the consent may give
 REGISTRY_FACTS = [
     ("guardianship-establishment", "state_corp", {"applicant": {"convictions": []}}, "applicant.convictions"),
-    ("guardianship-establishment", "portal", {"applicant": {"birth_date": "1980-01-01"}}, "applicant.birth_date"),
+    (
+        "guardianship-establishment",
+        "portal",
+        {"applicant": {"birth_date": "1980-01-01"}},
+        "applicant.birth_date",
+    ),
     ("foster-family-placement", "portal", {"applicant": {"legal_capacity": "full"}}, None),
     ("parent-meeting-permission", "provider", {"consent_personal_data": True}, "consent_personal_data"),
     ("camp-referral", "portal", {"officer": {"false_documents": False}}, "officer.false_documents"),
@@ -46,7 +51,9 @@ def test_the_submission_endpoint_refuses_a_fact_from_a_source_the_law_does_not_a
 ):
     submitter = {"portal": people.adult_user, "state_corp": world.operator}.get(channel, world.officer)
     with time_machine.travel(WHEN, tick=False):
-        r = client_for(submitter).post("/api/v1/applications/", _body(service, channel, people.adult, people.child, facts), format="json")
+        r = client_for(submitter).post(
+            "/api/v1/applications/", _body(service, channel, people.adult, people.child, facts), format="json"
+        )
     assert r.status_code == 400, r.json()
     body = r.json()
     assert body["details"]["reason"] == "source_not_accepted"
@@ -101,7 +108,9 @@ def test_the_automated_door_refuses_registry_facts_from_the_recipient(world, peo
     assert not Application.objects.exists() and not Placement.objects.exists()
 
 
-def test_an_official_cannot_record_a_registry_fact_as_a_finding_nor_a_recipient_any_finding(world, people, client_for):
+def test_an_official_cannot_record_a_registry_fact_as_a_finding_nor_a_recipient_any_finding(
+    world, people, client_for
+):
     case = sv.submit_application(
         service_slug="guardianship-establishment",
         channel="state_corp",
@@ -121,11 +130,17 @@ def test_an_official_cannot_record_a_registry_fact_as_a_finding_nor_a_recipient_
     sv.start_review(case, actor=world.officer, at=WHEN)
     with pytest.raises(FactRefused) as refused:  # convictions: the criminal-records system only
         sv.record_official_findings(
-            case, actor=world.officer, findings={"applicant.convictions": []}, evidence={"applicant.convictions": "asked"}, at=WHEN
+            case,
+            actor=world.officer,
+            findings={"applicant.convictions": []},
+            evidence={"applicant.convictions": "asked"},
+            at=WHEN,
         )
     assert refused.value.details["accepted"] == ["registry"]
     with pytest.raises(FactRefused) as bare:  # a finding without its evidence
-        sv.record_official_findings(case, actor=world.officer, findings={"applicant.legal_capacity": "full"}, evidence={}, at=WHEN)
+        sv.record_official_findings(
+            case, actor=world.officer, findings={"applicant.legal_capacity": "full"}, evidence={}, at=WHEN
+        )
     assert bare.value.code == "evidence_required"
     case.refresh_from_db()
     version = case.version

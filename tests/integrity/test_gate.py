@@ -99,7 +99,9 @@ def test_no_grant_against_a_ground_that_fires(world, people, pop, client_for):
     assert {2, 11} <= items  # incapacity (row 9 item 2), income below the minimum (item 11)
     _unchanged(case, v)
     # the rules' decision is a refusal, on those grounds, each cited
-    decision = sv.decide(case, actor=world.head, at=WHEN, hearing_at=at(2026, 3, 5, 11), hearing_place="Room 1")
+    decision = sv.decide(
+        case, actor=world.head, at=WHEN, hearing_at=at(2026, 3, 5, 11), hearing_place="Room 1"
+    )
     assert decision.kind == "preliminary_refusal"
     cited = {g["item"]: g["citation"] for g in decision.grounds}
     assert cited[2] == {"source": "001_9090383b8961739a.txt", "clause": "annex 1 row 9 item 2"}
@@ -169,3 +171,26 @@ def test_a_portal_application_without_consent_is_not_accepted(world, people, cli
     r = client_for(people.adult_user).post("/api/v1/applications/", body, format="json")
     assert r.status_code == 400 and r.json()["code"] == "consent_required"
     assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("relation, required", [("none", True), ("relative", False), ("stepparent", False)])
+def test_the_training_certificate_is_required_with_the_application_only_from_a_non_relative(
+    world, people, relation, required
+):
+    """001 annex 1 row 8 (closing note): close relatives are exempt; relatives and step-parents may
+    bring the certificate within one calendar year (§15-1), so it is not missing at acceptance."""
+    documents = [
+        d for d in package("guardianship-establishment", "state_corp") if d["code"] != "training_certificate"
+    ]
+    facts = {"applicant": {**DECLARED["applicant"], "relation_to_child": relation}}
+    if relation != "none":
+        facts["applicant"].pop("psych_training_certificate")
+    case = _guardianship(world, people, facts=facts, documents=documents)
+    if required:
+        with pytest.raises(IncompletePackage) as incomplete:
+            sv.check_completeness(case, actor=world.officer, at=WHEN)
+        assert incomplete.value.details["missing_documents"] == ["training_certificate"]
+    else:
+        sv.check_completeness(case, actor=world.officer, at=WHEN)
+        case.refresh_from_db()
+        assert case.status == Status.COMPLETENESS_CHECKED
