@@ -140,7 +140,7 @@ def test_fast_validation_takes_the_plain_valid_body():
     ],
 )
 def test_certificate_body_fast_path_equals_the_serializer_or_defers(body):
-    from qamqor.databank.api import CertificateRequestIn, _plainly_valid
+    from qamqor.api.certificate import CertificateRequestIn, _plainly_valid
 
     fast = _plainly_valid(body)
     drf = CertificateRequestIn(data=body)
@@ -321,7 +321,7 @@ def test_status_label_is_what_get_status_display_gives_in_every_language():
 
 def test_with_the_fast_paths_off_the_serializers_decide(settings):
     """The switch the second CI run uses: no fast path answers, the serializers do."""
-    from qamqor.databank.api import _plainly_valid
+    from qamqor.api.certificate import _plainly_valid
 
     settings.QAMQOR_FAST_PATHS = False
     assert fastinput.validated(s.SubmitIn, VALID) is None

@@ -81,3 +81,13 @@ def test_the_bodies_the_api_answers_match_their_schema(schema, world, client_for
         error = act(officer, app, "check_completeness", expect=409)
         _validator(schema, "ErrorOut").validate(error)
     assert package("parent-meeting-permission", "provider")
+
+
+def test_the_catalogue_and_the_ledger_answer_their_schema(schema, world, client_for, client):
+    _validator(schema, "ServiceListOut").validate(client.get("/api/v1/services/?on=02.03.2026").json())
+    detail = client.get("/api/v1/services/guardianship-establishment/?on=02.03.2026").json()
+    _validator(schema, "ServiceDetailOut").validate(detail)
+    ledger = client_for(world.aliya).get("/api/v1/me/registry-ledger/").json()
+    assert isinstance(ledger, list)
+    for row in ledger:
+        _validator(schema, "LedgerRowOut").validate(row)

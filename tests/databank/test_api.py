@@ -70,7 +70,7 @@ def test_refusals_and_bad_input():
 def test_the_result_url_is_the_reversed_one():
     from django.urls import reverse
 
-    from qamqor.databank.api import _result_path
+    from qamqor.api.certificate import _result_path
 
     for pk in (1, 42, 918273645, 10**12):
         assert _result_path(pk) == reverse("guardianship-certificate-result", args=[pk])

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qamqor.api.outputs import ErrorOut, ServiceDetailOut, ServiceListOut
 from qamqor.catalog import UnknownService, load_catalog
 
 
@@ -100,7 +101,7 @@ class ServiceList(APIView):
     @extend_schema(
         operation_id="services_list",
         parameters=[ON_PARAM],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: ServiceListOut, 400: ErrorOut},
         summary="The catalogue of services",
     )
     def get(self, request):
@@ -117,7 +118,7 @@ class ServiceDetail(APIView):
     @extend_schema(
         operation_id="service_retrieve",
         parameters=[ON_PARAM],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: ServiceDetailOut, 400: ErrorOut, 404: ErrorOut},
         summary="One service: every version, the one in force",
     )
     def get(self, request, slug: str):

@@ -177,3 +177,67 @@ class RootOut(s.Serializer):
     me = s.URLField()
     schema = s.URLField()
     docs = s.URLField()
+
+
+class CertificateRequestOut(s.Serializer):
+    id = s.IntegerField()
+    number = s.CharField()
+    status = s.CharField()
+    decision = s.CharField(help_text="grant | refuse")
+    catalogue_version = s.CharField()
+    grounds = s.ListField(child=s.DictField(), help_text="the grounds that fired, each with its citation")
+    decided_at = s.DateTimeField()
+    result_url = s.URLField()
+
+
+class CertificateTextOut(s.Serializer):
+    number = s.CharField()
+    kind = s.CharField(help_text="certificate | motivated_refusal")
+    date = s.CharField(help_text="dd.mm.yyyy")
+    text = s.CharField()
+    texts = s.DictField(child=s.CharField(), help_text="kk / ru / en")
+
+
+class CertificateResultOut(CertificateRequestOut):
+    result = CertificateTextOut()
+
+
+class LedgerRowOut(s.Serializer):
+    at = s.DateTimeField()
+    registry = s.CharField()
+    method = s.CharField()
+    purpose = s.CharField()
+    case_number = s.CharField(allow_blank=True)
+    actor_role = s.CharField()
+    outcome = s.CharField()
+    legal_basis = s.ListField(child=s.DictField())
+    consent = s.CharField(allow_null=True)
+
+
+class ServiceSummaryOut(s.Serializer):
+    slug = s.CharField()
+    order_item = s.IntegerField(allow_null=True)
+    names = s.DictField(child=s.CharField(), help_text="kk / ru / en")
+    status = s.CharField(
+        help_text="in_force | incomplete_source | edition_not_in_sources | not_yet_in_force | repealed"
+    )
+    version = s.CharField(allow_null=True)
+    channels = s.ListField(child=s.CharField())
+    term = s.DictField(allow_null=True)
+
+
+class ServiceListOut(s.Serializer):
+    on = s.DateField()
+    services = ServiceSummaryOut(many=True)
+
+
+class ServiceDetailOut(ServiceSummaryOut):
+    on = s.DateField()
+    unknown = s.ListField(child=s.DictField(), help_text="what the texts do not give, with the reason")
+    in_force = s.DictField(allow_null=True, help_text="the version in force on the date, every rule cited")
+    versions = s.ListField(child=s.DictField(), help_text="every version's window and legal basis")
+
+
+class TokenOut(s.Serializer):
+    token = s.CharField()
+    expires_at = s.DateTimeField()

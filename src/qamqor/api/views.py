@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -16,7 +15,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from qamqor.api.errors import LoginLockedOut
-from qamqor.api.outputs import MeOut, RootOut
+from qamqor.api.outputs import ErrorOut, MeOut, RootOut, TokenOut
 
 
 class Root(APIView):
@@ -46,7 +45,9 @@ class ObtainToken(APIView):
     serializer_class = AuthTokenSerializer
 
     @extend_schema(
-        summary="Log in: a bearer token", request=AuthTokenSerializer, responses=OpenApiTypes.OBJECT
+        summary="Log in: a bearer token",
+        request=AuthTokenSerializer,
+        responses={200: TokenOut, 400: ErrorOut, 429: ErrorOut},
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})

@@ -20,7 +20,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("api/v1/", include("qamqor.api.urls")),
-    path("api/v1/", include("qamqor.databank.api")),  # automated certificate, ledger (registries/databank)
+    path("api/v1/", include("qamqor.api.certificate")),  # automated certificate, ledger (databank, registries)
     path("api/v1/", include("qamqor.api.automated")),  # fully automated services (cases.automated)
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,6 @@
 """REST endpoints of the automated guardianship certificate and the recipient's own ledger.
 
-Included under `/api/v1/` (see `qamqor.api.NEEDS_FROM_DOMAIN.md`, "From registries/databank"):
+Included under `/api/v1/`; each view calls one step of the data bank (`databank.services`).
 
 * `POST services/guardianship-certificate/requests` `{child_iin, consent}` → 201 `{id, status,
   decision, grounds, result_url}`, decided with no human step (`004_b3169fa141ba7fa6.txt`).
@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -25,6 +24,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qamqor.api import idempotency, outputs
+from qamqor.api.applications import ERRORS, IDEMPOTENCY_PARAM
 from qamqor.databank import services
 from qamqor.databank.models import CertificateRequest
 from qamqor.registries.services import ledger_for
@@ -84,7 +85,8 @@ class CertificateRequests(APIView):
         operation_id="guardianship_certificate_request",
         summary="Request the guardianship certificate (decided at once, no human step)",
         request=CertificateRequestIn,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: outputs.CertificateRequestOut, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAM],
     )
     def post(self, request):
         body = _plainly_valid(request.data)
@@ -102,7 +104,7 @@ class CertificateRequests(APIView):
                 request.user,
                 body["child_iin"],
                 body["consent"],
-                idempotency_key=request.headers.get("Idempotency-Key"),
+                idempotency_key=idempotency.key_for(request, "certificate"),
             )
         except ValidationError as exc:
             raise DRFValidationError(
@@ -113,7 +115,7 @@ class CertificateRequests(APIView):
     @extend_schema(
         operation_id="guardianship_certificate_requests_list",
         summary="My certificate requests (personal cabinet)",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: outputs.CertificateRequestOut(many=True)},
     )
     def get(self, request):
         iin = getattr(request.user, "iin", None)
@@ -124,7 +126,10 @@ class CertificateRequests(APIView):
 class CertificateResult(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The certificate or the motivated refusal", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="The certificate or the motivated refusal",
+        responses={200: outputs.CertificateResultOut, 404: outputs.ErrorOut},
+    )
     def get(self, request, pk: int):
         req = CertificateRequest.objects.select_related("placement").filter(pk=pk).first()
         if req is None or req.recipient_iin != getattr(request.user, "iin", None):
@@ -136,7 +141,10 @@ class CertificateResult(APIView):
 class MyLedger(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Who read my data: every registry query about me", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="Who read my data: every registry query about me",
+        responses={200: outputs.LedgerRowOut(many=True)},
+    )
     def get(self, request):
         iin = getattr(request.user, "iin", None)
         if not iin:
