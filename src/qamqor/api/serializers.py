@@ -185,9 +185,15 @@ class HearingIn(serializers.Serializer):
 
 
 class HandOverIn(serializers.Serializer):
-    on = serializers.ChoiceField(choices=("identity_document", "notarised_power_of_attorney"))
+    on = serializers.ChoiceField(choices=())  # the procedure texts' list (catalog/procedures.yaml)
     document_number = serializers.CharField(max_length=64)
     representative = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        from qamqor.catalog.procedure import procedures
+
+        super().__init__(*args, **kwargs)
+        self.fields["on"].choices = procedures().handover.codes
 
 
 class ReasonIn(serializers.Serializer):

@@ -87,11 +87,21 @@ def _basis(m: dict) -> Basis:
 
 
 @dataclass(frozen=True)
+class Handover:
+    """What a result is handed over on, and which of those is a representative's."""
+
+    codes: tuple[str, ...]
+    representative: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class Procedures:
     texts: dict[str, dict[str, Basis]]
     analogy_order: tuple[str, ...]
     unknown_steps: dict[str, str]
     outside: dict[str, Basis]
+    handover: Handover
 
     def resolve(self, key: str, text: str) -> Basis:
         """The basis of a move of kind `key` for a case following procedure `text`."""
@@ -135,6 +145,11 @@ def load_procedures(path: Path = PROCEDURES_FILE) -> Procedures:
         analogy_order=order,
         unknown_steps={str(k): str(v) for k, v in (raw.get("unknown_steps") or {}).items()},
         outside={str(k): _basis(v) for k, v in (raw.get("outside") or {}).items()},
+        handover=Handover(
+            tuple(raw["handover_documents"]["codes"]),
+            str(raw["handover_documents"]["representative"]),
+            Citation(**raw["handover_documents"]["citation"]),
+        ),
     )
 
 

@@ -17,9 +17,8 @@ from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import CaseEvent, Channel
 from qamqor.cases.transitions import Status
+from qamqor.catalog.procedure import procedures
 from qamqor.rules.calendar import ALMATY
-
-HANDOVER_DOCUMENTS = ("identity_document", "notarised_power_of_attorney")
 
 
 def issue_result(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
@@ -81,11 +80,10 @@ def hand_over(
 ) -> CaseEvent:
     """The result handed over on an identity document, or to a representative on a notarised power
     of attorney (`003` §11)."""
-    if on not in HANDOVER_DOCUMENTS:
-        raise ValidationError(
-            {"on": _("Hand over on an identity document or a notarised power of attorney.")}
-        )
-    if on == "notarised_power_of_attorney" and not representative:
+    handover = procedures().handover
+    if on not in handover.codes:
+        raise ValidationError({"on": _("Hand over on an identity document or a notarised power of attorney.")})
+    if on == handover.representative and not representative:
         raise ValidationError({"representative": _("Name the representative holding the power of attorney.")})
     return move_case(
         case,
