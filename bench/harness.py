@@ -132,3 +132,26 @@ class KeepAliveClient:
         if self.sock is not None:
             self.sock.close()
         self.sock, self.buf = None, b""
+
+
+# The provider's office takes applications Mon–Fri 9:00–18:30 only (issue 11, `003` annex 2 row 7): a
+# counter submission the bench made at night would be refused. The bench server then starts through
+# `office_clock` (its WSGI entry with the clock moved to a working Monday 10:00 by time-machine,
+# ticking); the raw-insert baseline and PostgreSQL keep the real clock.
+def office_hours_server(command: list[str], env: dict) -> tuple[list[str], dict]:
+    """(command, env) of the bench's web server: unchanged while the provider's office is open now,
+    else served through `office_clock` in office hours."""
+    import datetime as dt
+
+    from qamqor.catalog import active_catalog
+
+    version = active_catalog().service("parent-meeting-permission").versions[-1]
+    if version.office_schedule("provider").is_open(dt.datetime.now(dt.UTC)):
+        return command, env
+    from office_clock import MOMENT
+
+    print(f"(the office is closed now: the bench server's clock starts at {MOMENT:%d.%m.%Y %H:%M} Almaty)")
+    bench_dir = os.path.dirname(os.path.abspath(__file__))
+    path = os.pathsep.join(p for p in (bench_dir, env.get("PYTHONPATH", "")) if p)
+    app = command[-1].replace("qamqor.project.wsgi:", "office_clock:")  # the same application object
+    return [*command[:-1], app], {**env, "PYTHONPATH": path}

@@ -66,6 +66,7 @@ from harness import (  # noqa: E402
     cpu_per_request,
     cpu_snapshot,
     free_port,
+    office_hours_server,
     request_bytes,
     wait_http,
 )
@@ -272,9 +273,12 @@ def run_one(kind: str, seconds: float, levels: list[int], web_workers: int, web_
         port = free_port()
         from qamqor.cli.server_commands import web_command
 
+        command, server_env = office_hours_server(
+            web_command("127.0.0.1", port, workers=web_workers, threads=web_threads), env
+        )
         server = subprocess.Popen(
-            web_command("127.0.0.1", port, workers=web_workers, threads=web_threads),
-            env=env,
+            command,
+            env=server_env,
             stdout=subprocess.DEVNULL,  # the access log, written as `qamqor serve` writes it
         )
         wait_http(port)

@@ -24,7 +24,7 @@ import time
 import uuid
 
 import intake
-from harness import KeepAliveClient, cpu_snapshot, free_port, request_bytes, wait_http
+from harness import KeepAliveClient, cpu_snapshot, free_port, office_hours_server, request_bytes, wait_http
 
 
 def gunicorn_command(host: str, port: int, *, workers: int, threads: int) -> list[str]:
@@ -108,7 +108,8 @@ def main() -> int:
         size = {"workers": args.web_workers, "threads": args.web_threads}
         for name, command in (("granian", web_command), ("gunicorn", gunicorn_command)):
             port = free_port()
-            proc = subprocess.Popen(command("127.0.0.1", port, **size), env=env, stdout=subprocess.DEVNULL)
+            argv, server_env = office_hours_server(command("127.0.0.1", port, **size), env)
+            proc = subprocess.Popen(argv, env=server_env, stdout=subprocess.DEVNULL)
             servers[name] = (proc, port)
         for _proc, port in servers.values():
             wait_http(port)

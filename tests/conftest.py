@@ -165,3 +165,16 @@ def client_for():
         return c
 
     return make
+
+
+@pytest.fixture
+def office_hours():
+    """The clock on a working Monday, 10:00 in Almaty (02.03.2026), ticking: an office takes
+    applications only in its hours (issue 11), so a test that submits at the counter without its own
+    moment runs inside them whatever the time the suite runs at."""
+    import time_machine
+
+    from helpers import MON
+
+    with time_machine.travel(MON, tick=True):
+        yield

@@ -183,6 +183,7 @@ def test_token_lookup_loads_user_provider_and_office_in_one_query(world, client_
         auth.authenticate_credentials("no-such-token")
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 @pytest.mark.django_db
 def test_submission_answers_what_a_reread_shows_with_few_queries(world, client_for):
     c = client_for(world.officer)
@@ -221,6 +222,7 @@ def test_submission_answers_what_a_reread_shows_with_few_queries(world, client_f
     assert child.birth_date == dt.date(2016, 2, 17) and child.sex == "male"
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_outbox_write_leaves_nothing_of_the_submission(world, client_for):
     from qamqor.cases.models import Application, CaseEvent, Person
@@ -252,6 +254,7 @@ def test_a_failed_outbox_write_leaves_nothing_of_the_submission(world, client_fo
     assert r.status_code == 201 and StageOutbox.objects.count() == 1 and CaseEvent.objects.count() == 1
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 @pytest.mark.django_db
 def test_existing_people_are_not_changed_by_a_submission(world, client_for):
     from qamqor.cases.models import Person

@@ -51,6 +51,7 @@ def test_malformed_input_gives_400_with_field_errors_in_the_requested_language(
     assert not Application.objects.exists()
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_domain_errors_are_translated_too(world, client_for):
     app = submit(
         client_for(world.officer),
@@ -119,6 +120,7 @@ def test_queue_is_ordered_by_due_date_with_overdue_and_at_risk_flags(world, clie
     assert client_for(world.almaty_officer).get("/api/v1/queues/mine/").json()["results"] == []
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_etag_and_not_modified(world, client_for):
     officer = client_for(world.officer)
     app = submit(

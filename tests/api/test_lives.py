@@ -113,6 +113,7 @@ def test_meeting_permission_at_the_provider_granted(world, client_for):
     assert StageOutbox.objects.filter(case_ref=str(app["id"])).count() == len(app["timeline"])
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_meeting_permission_steps_cite_its_own_rules(world, client_for):
     officer = client_for(world.officer)
     app = submit(
@@ -305,6 +306,7 @@ def test_custody_at_the_state_corporation_and_transfer_after_a_month(world, clie
     ]
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_illegal_moves_change_nothing(world, client_for):
     officer, operator, marat = client_for(world.officer), client_for(world.operator), client_for(world.marat)
     app = submit(
@@ -353,6 +355,7 @@ def test_an_idempotent_retry_returns_the_same_application(world, client_for):
     assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_concurrent_decisions_the_loser_gets_409_and_nothing_changes(world, client_for):
     officer, head = client_for(world.officer), client_for(world.head)
     app = submit(

@@ -44,6 +44,7 @@ def _refused(world, client_for, body, field, lang="en"):
     return errors
 
 
+@pytest.mark.usefixtures("office_hours")  # submitted at the counter: in its hours
 def test_the_plain_body_is_still_accepted(world, client_for):
     r = client_for(world.officer).post("/api/v1/applications/", _body(world), format="json")
     assert r.status_code == 201, r.json()

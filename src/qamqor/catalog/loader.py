@@ -184,6 +184,8 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             "fee",
             "schedules",
             "schedules_citation",
+            "duty_schedules",
+            "duty_schedules_citation",
             "documents",
             "grounds",
             "obligations",
@@ -274,6 +276,12 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             raise r.fail(f"unknown schedule {schedule_id!r} for channel {ch!r}", place)
     if schedules and m.get("schedules_citation") is None:
         raise r.fail("schedules without a citation", place)
+    duty_schedules = dict(m.get("duty_schedules") or {})
+    for ch, schedule_id in duty_schedules.items():
+        if ch not in CHANNELS or schedule_id not in SCHEDULES:
+            raise r.fail(f"duty schedule {schedule_id!r} for channel {ch!r}: unknown", place)
+    if duty_schedules and m.get("duty_schedules_citation") is None:
+        raise r.fail("duty schedules without a citation", place)
 
     documents = []
     for i, d in enumerate(m.get("documents") or ()):
@@ -399,6 +407,10 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         results=tuple(results),
         fee=fee,
         schedules=schedules,
+        duty_schedules=duty_schedules,
+        duty_schedules_citation=r.citation(m["duty_schedules_citation"], place + ".duty_schedules")
+        if m.get("duty_schedules_citation")
+        else None,
         schedules_citation=r.citation(m["schedules_citation"], place + ".schedules")
         if m.get("schedules_citation")
         else None,

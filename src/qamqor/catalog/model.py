@@ -161,6 +161,9 @@ class ServiceVersion:
     fact_sources: tuple[FactSource, ...] = ()  # which sources the law accepts per fact (provenance.py)
     facts_read: frozenset[str] = frozenset()  # every fact path its grounds, obligations and documents read
     procedure: Procedure | None = None
+    # the hours of the State Corporation's duty offices, where the requirements list gives them
+    duty_schedules: dict[str, str] = field(default_factory=dict)
+    duty_schedules_citation: Citation | None = None
     facts: dict[str, FactSpec] = field(default_factory=dict)  # declared values, ranges, formats
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # numeric ranges, for the engine
     interpretations: tuple[Interpretation, ...] = ()  # readings of the version as a whole (its window…)
@@ -194,6 +197,13 @@ class ServiceVersion:
     @property
     def channel_codes(self) -> tuple[str, ...]:
         return tuple(c.channel for c in self.channels)
+
+    def office_schedule(self, channel: str, *, duty: bool = False) -> Schedule | None:
+        """The hours an office of `channel` takes applications under this version: a duty office's own
+        where the version gives one (e.g. `003` annex 2 row 7 item 2), else the channel's."""
+        if duty and channel in self.duty_schedules:
+            return get_schedule(self.duty_schedules[channel])
+        return self.schedule_for(channel)
 
     def schedule_for(self, channel: str) -> Schedule | None:
         """The office schedule an application through `channel` is counted with under this version:

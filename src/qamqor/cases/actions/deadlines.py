@@ -76,7 +76,10 @@ def recompute_deadlines(
                 version.steps,
                 case.channel,
                 case.submitted_at,
-                schedule=version.schedule_for(case.channel),
+                # a duty office counts by its own hours (the version's `duty_schedules`)
+                schedule=version.office_schedule(
+                    case.channel, duty=bool(case.office_id) and getattr(case.office, "kind", "") == "duty"
+                ),
                 schedule_citation=version.schedules_citation,
                 events=event_dates(case, move),
             )

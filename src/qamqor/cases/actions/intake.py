@@ -75,6 +75,35 @@ def _check_submitter(channel: str, actor, applicant: Person, provider, office) -
         )
 
 
+def _check_office_open(version, channel: str, office, at: dt.datetime) -> None:
+    """An office takes applications in its hours only: the provider's, the State Corporation's, or a
+    State Corporation duty office's own where the version gives them (e.g. `003` annex 2 row 7); on
+    a holiday or after hours the application is refused with the next opening. The portal is open
+    around the clock (an application after hours is registered the next working day)."""
+    from django.utils.translation import get_language
+
+    if channel == Channel.PORTAL:
+        return
+    schedule = version.office_schedule(channel, duty=is_duty_office(office))
+    if schedule is None or schedule.is_open(at):
+        return
+    opens = schedule.next_opening(at)
+    raise ServiceNotAvailable(
+        _("The office is closed at this time (%(hours)s): it next opens on %(when)s.")
+        % {"hours": schedule.name.get((get_language() or "kk")[:2]), "when": f"{opens:%d.%m.%Y %H:%M}"},
+        code="office_closed",
+        details={
+            "next_opening": opens.isoformat(),
+            "schedule": schedule.id,
+            "citation": schedule.citation.as_dict(),
+        },
+    )
+
+
+def is_duty_office(office) -> bool:
+    return office is not None and getattr(office, "kind", "") == "duty"
+
+
 def version_for_submission(service_slug: str, channel: str, provider, day: dt.date, given_catalog=None):
     """The version in force on `day`, if it takes applications on `channel` at this kind of provider."""
     from qamqor.catalog import UnknownService
@@ -154,6 +183,7 @@ def submit(
     if channel == Channel.STATE_CORP and office is None:
         raise ValidationError({"office": _("An application at the State Corporation needs the office.")})
     _check_submitter(channel, actor, applicant, provider, office)
+    _check_office_open(version, channel, office, at)
     children = list(children)
     if any(c.iin == applicant.iin for c in children):
         raise ValidationError(

@@ -268,8 +268,8 @@ def move_case(
     try:
         with transaction.atomic():
             locked = (
-                Application.objects.select_for_update()
-                .select_related("applicant", "provider")
+                Application.objects.select_for_update(of=("self",))  # the office join is nullable
+                .select_related("applicant", "provider", "office")
                 .get(pk=case.pk)
             )
             event = replay(idempotency_key, locked, to_status)  # a concurrent retry won the lock

@@ -1,0 +1,17 @@
+"""The bench server's WSGI entry outside office hours: the provider's counter takes applications
+Mon–Fri 9:00–18:30 only (`003` annex 2 row 7), so the server's clock is moved to a working Monday
+10:00 in Almaty and ticks from there (time-machine, in each server process). Used by the benches
+only (`harness.office_hours_server`); the application is the same `qamqor.project.wsgi:served`.
+"""
+
+import datetime as dt
+import zoneinfo
+
+import time_machine
+
+MOMENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
+time_machine.travel(MOMENT, tick=True).start()
+
+from qamqor.project.wsgi import application, served  # noqa: E402
+
+__all__ = ["application", "served"]
