@@ -300,7 +300,7 @@ ACTIONS: dict[str, Action] = {
     "hold_hearing": Action(s.HearingIn, "hold_hearing", "Record the hearing"),
     "lapse_objection_term": Action(s.EmptyIn, "lapse_objection_term", "The objection term has lapsed"),
     "issue_final_refusal": Action(s.EmptyIn, "issue_final_refusal", "Motivated refusal on the grounds that still apply"),
-    "issue_result": Action(s.EmptyIn, "issue_result", "Issue the result"),
+    "issue_result": Action(s.IssueResultIn, "issue_result", "Issue the result (its signed document with it)"),
     "hold_at_state_corp": Action(s.EmptyIn, "hold_at_state_corp", "Keep the result at the State Corporation"),
     "hand_over": Action(s.HandOverIn, "hand_over", "Hand the result over"),
     "transfer_to_provider": Action(s.EmptyIn, "transfer_to_provider", "Transfer an unclaimed result to the provider"),
