@@ -67,7 +67,7 @@ def _selectors():
     return selectors
 
 
-def _respond(
+def respond_with_case(
     case, user, *, code=status.HTTP_200_OK, headers: dict | None = None, fact_rows=None, **preloaded
 ) -> Response:
     sel = _selectors()
@@ -184,7 +184,7 @@ class ApplicationList(APIView):
             if existing is not None:
                 if existing.service_slug != data["service"] or existing.applicant.iin != data["applicant"]["iin"]:
                     raise IdempotencyKeyReused()
-                return _respond(existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})
+                return respond_with_case(existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})
         # the user's provider and office came with the token (one query: api.authentication)
         provider = _org(Provider, data.get("provider"), "provider", getattr(user, "provider", None)) or getattr(
             user, "provider", None
@@ -214,9 +214,9 @@ class ApplicationList(APIView):
             )
         case = submitted.case
         if submitted.replayed or case.channel == "portal":  # re-read: a concurrent retry's, or accepted
-            return _respond(_selectors().detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
+            return respond_with_case(_selectors().detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
         # a fresh submission: answer from what is in hand (no re-read; no decisions yet)
-        return _respond(
+        return respond_with_case(
             case,
             user,
             code=status.HTTP_201_CREATED,
@@ -267,7 +267,7 @@ class ApplicationDetail(APIView):
             r = Response(status=status.HTTP_304_NOT_MODIFIED)
             r["ETag"] = etag(case.version)
             return r
-        return _respond(case, request.user)
+        return respond_with_case(case, request.user)
 
 
 # --- actions: one endpoint each -----------------------------------------------------------------------
@@ -300,7 +300,7 @@ ACTIONS: dict[str, Action] = {
     "hold_hearing": Action(s.HearingIn, "hold_hearing", "Record the hearing"),
     "lapse_objection_term": Action(s.EmptyIn, "lapse_objection_term", "The objection term has lapsed"),
     "issue_final_refusal": Action(s.EmptyIn, "issue_final_refusal", "Motivated refusal on the grounds that still apply"),
-    "issue_result": Action(s.EmptyIn, "issue_result", "Issue the result"),
+    "issue_result": Action(s.IssueResultIn, "issue_result", "Issue the result (its signed document with it)"),
     "hold_at_state_corp": Action(s.EmptyIn, "hold_at_state_corp", "Keep the result at the State Corporation"),
     "hand_over": Action(s.HandOverIn, "hand_over", "Hand the result over"),
     "transfer_to_provider": Action(s.EmptyIn, "transfer_to_provider", "Transfer an unclaimed result to the provider"),
@@ -331,7 +331,7 @@ class _ActionView(APIView):
         getattr(_actions(), spec.step)(
             case, actor=request.user, expected_version=expected, idempotency_key=key, **body.validated_data
         )
-        return _respond(_selectors().detail_queryset().get(pk=case.pk), request.user)
+        return respond_with_case(_selectors().detail_queryset().get(pk=case.pk), request.user)
 
 
 def _action_view(name: str, spec: Action):

@@ -196,6 +196,33 @@ class HandOverIn(serializers.Serializer):
         self.fields["on"].choices = procedures().handover.codes
 
 
+class IssueResultIn(serializers.Serializer):
+    """What the official fills on the result that the case does not hold (all optional: a result
+    without them is issued and its event says which fields its document lacked)."""
+
+    period_from = serializers.DateField(required=False, help_text="a permission's or referral's first day")
+    period_until = serializers.DateField(required=False, help_text="its last day")
+    camp_name = serializers.CharField(max_length=300, required=False, help_text="the camp of a referral")
+    camp_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        start, end = attrs.get("period_from"), attrs.get("period_until")
+        if (start is None) != (end is None):
+            raise serializers.ValidationError(
+                {"period_until": [_("Give both the first and the last day of the period.")]}, code="period"
+            )
+        if start is not None and end < start:
+            raise serializers.ValidationError(
+                {"period_until": [_("The period cannot end before it starts.")]}, code="period"
+            )
+        particulars = {}
+        if start is not None:
+            particulars["period"] = {"from": start, "until": end}
+        if attrs.get("camp_name"):
+            particulars["camp"] = {"name": attrs["camp_name"], "address": attrs.get("camp_address", "")}
+        return {"particulars": particulars or None}
+
+
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qamqor.api import applications, catalogue, views
+from qamqor.api import applications, catalogue, documents, views
 
 urlpatterns = [
     path("", views.Root.as_view(), name="api-root"),
@@ -13,5 +13,6 @@ urlpatterns = [
     path("applications/", applications.ApplicationList.as_view(), name="application-list"),
     path("applications/<int:pk>/", applications.ApplicationDetail.as_view(), name="application-detail"),
     *applications.action_urls,  # one endpoint per action of the case layer
+    *documents.urls,  # uploads, issued documents, public verification
     path("queues/mine/", applications.Queue.as_view(), name="queue"),
 ]

@@ -135,6 +135,14 @@ DEMO_USERS = [
     ("recipient-marat", "recipient", None, None, (dt.date(1983, 9, 30), "male"), ("Жұмабаев", "Марат")),
 ]
 
+# the recipients' languages: their documents are issued in them (Kazakh unless chosen)
+DEMO_LANGUAGES = {"recipient-aliya": "ru"}
+# the recipients' addresses, printed on their permissions and receipts
+DEMO_ADDRESSES = {
+    "recipient-aliya": "Астана қ., Сарыарқа ауданы, Бейбітшілік к-сі 14, 5-пәтер (demo)",
+    "recipient-marat": "Астана қ., Есіл ауданы, Қабанбай батыр даңғ. 21, 40-пәтер (demo)",
+}
+
 ROLE_LABELS = {
     "administrator": "administrator / әкімші / администратор",
     "auditor": "auditor / аудитор",
@@ -257,6 +265,7 @@ def _users(User, providers, offices):
             first_name=first,
             is_staff=role == "administrator",
             is_superuser=role == "administrator",
+            language=DEMO_LANGUAGES.get(username, "kk"),
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
@@ -267,10 +276,12 @@ def _users(User, providers, offices):
 # --- applications in every stage ----------------------------------------------------------------------
 
 
-def _person(iin: str, last: str, first: str):
+def _person(iin: str, last: str, first: str, address: str = ""):
     from qamqor.cases.models import Person
 
-    p, _ = Person.objects.get_or_create(iin=iin, defaults={"last_name": last, "first_name": first})
+    p, _ = Person.objects.get_or_create(
+        iin=iin, defaults={"last_name": last, "first_name": first, "address": address}
+    )
     return p
 
 
@@ -281,7 +292,10 @@ class _Clock:
         from qamqor.rules.calendar import add_working_days, is_working_day
 
         self._add = add_working_days
-        day = now.astimezone(ALMATY).date()
+        # the last working day whose office hours are over: every demo moment is in the past and in
+        # office hours, whatever the time the demo is loaded at
+        local = now.astimezone(ALMATY)
+        day = local.date() if local.hour >= 19 else local.date() - dt.timedelta(days=1)
         while not is_working_day(day):
             day -= dt.timedelta(days=1)
         self.today = day
@@ -298,8 +312,8 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
 
     clock = _Clock(now)
     aliya, marat = users["recipient-aliya"], users["recipient-marat"]
-    app_aliya = _person(aliya.iin, aliya.last_name, aliya.first_name)
-    app_marat = _person(marat.iin, marat.last_name, marat.first_name)
+    app_aliya = _person(aliya.iin, aliya.last_name, aliya.first_name, DEMO_ADDRESSES["recipient-aliya"])
+    app_marat = _person(marat.iin, marat.last_name, marat.first_name, DEMO_ADDRESSES["recipient-marat"])
     child1 = _person(iin_for(dt.date(2014, 6, 1), "female", 201), "Сейітова", "Амина")
     child2 = _person(iin_for(dt.date(2016, 2, 17), "male", 202), "Жұмабаев", "Алихан")
     child3 = _person(iin_for(dt.date(2012, 11, 5), "male", 203), "Сейітов", "Нұрали")
@@ -384,6 +398,17 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     def grant(case, at):
         sv.decide(case, actor=officer, at=at)  # nothing found: the rules grant
 
+    def issue_result(case, wd_back):
+        # what the official fills on the result: the permission's (the referral's) period, the camp
+        start = clock.day(wd_back) + dt.timedelta(days=7)
+        particulars = {"period": {"from": start, "until": start + dt.timedelta(days=90)}}
+        if case.service_slug == "camp-referral":
+            particulars = {
+                "period": {"from": start, "until": start + dt.timedelta(days=20)},
+                "camp": {"name": "«Балауса» сауықтыру лагері (demo)", "address": "Бурабай ауданы (demo)"},
+            }
+        sv.issue_result(case, actor=officer, at=clock.at(wd_back, 11, 0), particulars=particulars)
+
     lives: list[tuple[str, Callable[[], object]]] = []
 
     def life(name):
@@ -463,19 +488,28 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         sv.hold_hearing(c, actor=officer, at=clock.at(2, 15, 30))
         sv.decide(c, actor=officer, at=clock.at(1, 10, 0))  # the ground still holds: motivated refusal
 
+    @life("motivated refusal issued (its grounds and clauses)")
+    def _():
+        c = meeting_at_provider(4)
+        to_review(c, 4)
+        hearing(c, 4)
+        sv.hold_hearing(c, actor=officer, at=clock.at(3, 15, 30), position="The recipient disagrees (demo).")
+        sv.decide(c, actor=officer, at=clock.at(2, 10, 0))
+        sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))
+
     @life("result issued")
     def _():
         c = meeting_at_provider(3)
         to_review(c, 3)
         grant(c, clock.at(2, 10, 0))
-        sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))
+        issue_result(c, 2)
 
     @life("handed over at the provider")
     def _():
         c = meeting_at_provider(4)
         to_review(c, 4)
         grant(c, clock.at(3, 10, 0))
-        sv.issue_result(c, actor=officer, at=clock.at(3, 11, 0))
+        issue_result(c, 3)
         sv.hand_over(
             c, actor=officer, at=clock.at(2, 10, 0), on="identity_document", document_number="N0000001"
         )
@@ -486,13 +520,13 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         sv.check_completeness(c, actor=officer, at=clock.at(3, 10, 0))
         sv.start_review(c, actor=officer, at=clock.at(3, 10, 30))
         grant(c, clock.at(2, 10, 0))
-        sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))  # delivered to the cabinet with it
+        issue_result(c, 2)  # delivered to the cabinet with it
 
     def state_corp_result(wd_back: int, applicant=app_aliya, child=child3):
         c = meeting_at_con(wd_back, applicant=applicant, child=child)
         w = to_review(c, wd_back, channel="state_corp")
         grant(c, clock.at(w - 1, 10, 0))
-        sv.issue_result(c, actor=officer, at=clock.at(w - 1, 11, 0))
+        issue_result(c, w - 1)
         sv.hold_at_state_corp(c, actor=operator, at=clock.at(w - 1, 16, 0))
         return c, w - 1
 

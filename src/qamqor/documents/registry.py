@@ -33,6 +33,7 @@ class DocumentKind:
     requires_one_of: tuple[str, ...] = ()
     validity: str | None = None  # "period": valid over the context's period.from .. period.until
     languages: tuple[str, ...] = LANGUAGES
+    issued_at: tuple[dict, ...] = ()  # where the case layer issues it: {step, service?, procedure?, result?}
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title[DEFAULT_LANGUAGE]
@@ -48,7 +49,9 @@ _ALLOWED = {
     "requires_one_of",
     "validity",
     "languages",
+    "issued_at",
 }
+_WHERE = {"step", "service", "procedure", "result"}
 
 
 @functools.cache
@@ -63,6 +66,9 @@ def kinds() -> dict[str, DocumentKind]:
             raise ValueError(f"kinds.yaml {code}: a 'law' layout cites its form, an 'ours' one has none")
         if not (FORMS_DIR / entry["template"]).is_file():
             raise ValueError(f"kinds.yaml {code}: no template {entry['template']}")
+        issued_at = tuple(dict(w) for w in entry.get("issued_at", ()))
+        if any("step" not in w or set(w) - _WHERE for w in issued_at):
+            raise ValueError(f"kinds.yaml {code}: issued_at entries name a step and only {sorted(_WHERE)}")
         out[code] = DocumentKind(
             code=code,
             template=entry["template"],
@@ -74,6 +80,7 @@ def kinds() -> dict[str, DocumentKind]:
             requires_one_of=tuple(entry.get("requires_one_of", ())),
             validity=entry.get("validity"),
             languages=tuple(entry.get("languages", LANGUAGES)),
+            issued_at=issued_at,
         )
     return out
 
@@ -83,3 +90,17 @@ def get(code: str) -> DocumentKind:
         return kinds()[code]
     except KeyError:
         raise UnknownKind(code) from None
+
+
+def kind_for(step: str, *, service: str = "", procedure: str = "", result: str | None = None) -> DocumentKind | None:
+    """The kind the case layer issues at `step` for this service, procedure text and result code: the
+    most specific `issued_at` entry that matches (None: the step makes no document for this case)."""
+    given = {"service": service, "procedure": procedure, "result": result}
+    best, best_score = None, -1
+    for kind in kinds().values():
+        for where in kind.issued_at:
+            if where["step"] != step or any(str(where[k]) != str(given[k]) for k in where if k != "step"):
+                continue
+            if len(where) > best_score:
+                best, best_score = kind, len(where)
+    return best

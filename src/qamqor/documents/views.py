@@ -1,16 +1,14 @@
-"""The public verification page (`/verify/`, `/verify/<code>`) and its API
-(`/api/v1/documents/verify/<code>`, POST a PDF to `/api/v1/documents/verify/`). No login, no
-JavaScript; kk / ru / en (`?lang=`, else the browser's language)."""
+"""The public verification page (`/verify/`, `/verify/<code>`). No login, no JavaScript; kk / ru / en
+(`?lang=`, else the browser's language). Its API (`/api/v1/documents/verify/…`, in the OpenAPI
+schema) is `qamqor.api.documents`, on the same `read_pdf` and `request_lang`."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from qamqor.documents import verification
 from qamqor.documents.uploads import UploadRejected, read_limited
@@ -22,7 +20,7 @@ def _pdf_limit() -> int:
     return int(getattr(settings, "QAMQOR_DOCUMENTS", {}).get("VERIFY_MAX_BYTES", 5 * 1024 * 1024))
 
 
-def _read_pdf(request) -> bytes:
+def read_pdf(request) -> bytes:
     """The uploaded PDF, or UploadRejected (none sent, too large, empty)."""
     upload = request.FILES.get("file")
     if upload is None:
@@ -33,20 +31,20 @@ def _read_pdf(request) -> bytes:
     return data
 
 
-def _lang(request) -> str:
+def request_lang(request) -> str:
     asked = request.GET.get("lang")
     return asked if asked in LANGS else translation.get_language() or settings.LANGUAGE_CODE
 
 
 @require_http_methods(["GET", "POST"])
 def verify_page(request, code: str | None = None):
-    lang = _lang(request)
+    lang = request_lang(request)
     with translation.override(lang):
         verdict, error = None, None
         if request.method == "POST":
             if request.FILES:
                 try:
-                    verdict = verification.verify_pdf(_read_pdf(request))
+                    verdict = verification.verify_pdf(read_pdf(request))
                 except UploadRejected as exc:
                     error = str(exc.message)
             elif request.POST.get("code"):
@@ -63,21 +61,3 @@ def verify_page(request, code: str | None = None):
         }
         status = 200 if error is None else 400
         return render(request, "documents/verify.html", context, status=status)
-
-
-@require_GET
-def api_verify_code(request, code: str):
-    with translation.override(_lang(request)):
-        verdict = verification.verify_code(code)
-        return JsonResponse(verdict.public(), status=200 if verdict.document else 404)
-
-
-@csrf_exempt  # public, anonymous and read-only: no session to ride on
-@require_POST
-def api_verify_pdf(request):
-    with translation.override(_lang(request)):
-        try:
-            data = _read_pdf(request)
-        except UploadRejected as exc:
-            return JsonResponse({"error": exc.code, "message": str(exc.message)}, status=400)
-        return JsonResponse(verification.verify_pdf(data).public())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.cases.actions.common import now, role_of
 from qamqor.cases.actions.deadlines import lateness
 from qamqor.cases.actions.gate import missing_documents
+from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import CaseError
 from qamqor.cases.models import CaseEvent
@@ -84,6 +85,8 @@ def refuse_to_accept(
             }
         return {**details, "refusal": "motivated_refusal_of_further_consideration"}
 
+    if role_of(actor) == OPERATOR:  # the annex 3 receipt, signed with the office's key (`issuing`)
+        guard = document_guard("refuse_to_accept", actor=actor, before=guard)
     return move_case(
         case,
         Status.REFUSED_TO_ACCEPT,

@@ -22,6 +22,7 @@ from qamqor.cases.actions import gate
 from qamqor.cases.actions.common import local_date, now, role_of, version_of
 from qamqor.cases.actions.deadlines import lateness, term_of
 from qamqor.cases.actions.facts import record_findings
+from qamqor.cases.actions.issuing import issue_document
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.actions.review import record_official_findings
 from qamqor.cases.exceptions import RoleNotAllowed
@@ -70,9 +71,11 @@ def issue_preliminary_refusal(
         if hearing_at <= at:
             raise ValidationError({"hearing_at": _("The hearing must be after the notice is sent.")})
         term = term_of(locked, "preliminary_refusal")
-        if term.due is None:
-            return {"term_unknown": term.unknown}
-        return {"latest": term.due, "late": local_date(at) > term.due}
+        timing = {"term_unknown": term.unknown} if term.due is None else {"latest": term.due, "late": local_date(at) > term.due}
+        # the notice states the grounds the gate finds (it runs again in `move_case`, on the same facts)
+        grounds = gate.verdict(locked, "preliminary_refusal", at=at).grounds
+        info = {"grounds": grounds, "hearing_at": hearing_at, "hearing_place": hearing_place}
+        return {**timing, **issue_document("issue_preliminary_refusal", locked, at=at, actor=actor, info=info)}
 
     return move_case(
         case,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.cases.actions.common import catalog, jsonable, local_date, now, role_of
 from qamqor.cases.actions.deadlines import lateness, recompute_deadlines
 from qamqor.cases.actions.facts import declared_fact_rows
+from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case, write_event
 from qamqor.cases.exceptions import CaseError, IllegalTransition, RoleNotAllowed, ServiceNotAvailable
 from qamqor.cases.models import Application, CaseEvent, Channel, Document, Person
@@ -292,7 +293,8 @@ def _replayed(existing: Application, applicant: Person, service_slug: str, *, ch
 
 
 def accept_at_front_office(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
-    """Receipt of acceptance at the State Corporation (e.g. `003` §4)."""
+    """Receipt of acceptance at the State Corporation (e.g. `003` §4), issued with the move and
+    signed with the office's key (`issuing`)."""
     return move_case(
         case,
         Status.REGISTERED,
@@ -301,6 +303,7 @@ def accept_at_front_office(case, *, actor, at=None, expected_version=None, idemp
         expected_version=expected_version,
         idempotency_key=idempotency_key,
         payload={"receipt": "acceptance", "office": getattr(case.office, "number", "")},
+        guard=document_guard("accept_at_front_office", actor=actor),
         recompute=True,
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from qamqor.cases.actions.common import now, version_of
 from qamqor.cases.actions.deadlines import lateness
+from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import CaseEvent, Channel
@@ -21,10 +22,17 @@ from qamqor.catalog.procedure import procedures
 from qamqor.rules.calendar import ALMATY
 
 
-def issue_result(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
+def issue_result(
+    case, *, actor, at=None, expected_version=None, idempotency_key=None, particulars=None
+) -> CaseEvent:
     """The result is issued; on the portal the system delivers it to the personal cabinet at once
-    (`002` annex 11 §7), in the same transaction."""
+    (`002` annex 11 §7), in the same transaction. The result's document (the permission, the order,
+    the referral, the decision, or the motivated refusal with its grounds and clauses) is issued with
+    the move, signed with the provider's key (`issuing`); `particulars` are what the official fills
+    on it that the case does not hold (`issuing.PARTICULARS`: a permission's or referral's `period`
+    {from, until}, the `camp` {name, address}…)."""
     at = now(at)
+    late = lateness("result_to_state_corp") if case.channel == Channel.STATE_CORP else None
     with transaction.atomic():
         event = move_case(
             case,
@@ -34,7 +42,7 @@ def issue_result(case, *, actor, at=None, expected_version=None, idempotency_key
             expected_version=expected_version,
             idempotency_key=idempotency_key,
             payload={"outcome": case.outcome},
-            guard=lateness("result_to_state_corp") if case.channel == Channel.STATE_CORP else None,
+            guard=document_guard("issue_result", actor=actor, info={"particulars": particulars}, before=late),
         )
         if case.channel == Channel.PORTAL and case.status == Status.RESULT_ISSUED:
             deliver_to_cabinet(case, at=at)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.cases.actions.common import local_date, now, version_of
 from qamqor.cases.actions.deadlines import term_of
 from qamqor.cases.actions.facts import record_databank_fact, record_findings, record_registry_facts
+from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import Application, CaseEvent, Document, DocumentSource
@@ -209,7 +210,8 @@ def record_official_findings(
 def hold_hearing(
     case, *, actor, position: str = "", at=None, expected_version=None, idempotency_key=None
 ) -> CaseEvent:
-    """The hearing (APC art. 74) with the recipient's position."""
+    """The hearing (APC art. 74) with the recipient's position; its record is issued with the move
+    (`issuing`)."""
     return move_case(
         case,
         Status.HEARING_HELD,
@@ -218,6 +220,7 @@ def hold_hearing(
         expected_version=expected_version,
         idempotency_key=idempotency_key,
         payload={"position": position},
+        guard=document_guard("hold_hearing", actor=actor, info={"position": position}),
         recompute=True,
     )
 
