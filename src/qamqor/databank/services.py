@@ -21,6 +21,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qamqor.audit.chain import append as append_to_trail
 from qamqor.databank.models import (
     CertificateRequest,
     Child,
@@ -379,7 +380,7 @@ def _decide_certificate(
         )
         facts["databank"] = {"guardian_record_found": placement is not None}
         basis = [DATABANK_BASIS.as_dict()]
-        insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
+        append_to_trail(insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
             [
                 RegistryQuery(
                     at=at,
@@ -398,7 +399,7 @@ def _decide_certificate(
                 )
                 for iin in (recipient_iin, child_iin)
             ]
-        )
+        ))  # and their links (decision 0019)
     evaluation = evaluate_service(catalog(), CERTIFICATE_SLUG, facts, on)
     return insert(  # CertificateRequest.objects.create, its SQL compiled once (project.inserts)
         CertificateRequest(
