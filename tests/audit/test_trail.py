@@ -147,3 +147,56 @@ def test_a_forged_link_does_not_hide_a_change(granted_case, tamper):
 def test_bad_day_is_a_usage_error(capsys):
     code, _, err = run_cli(capsys, "audit", "verify", "--day", "03.12.2026")
     assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, tamper, capsys):
+    """R7's figure: each chained row of a granted case's life (and a day's ledger rows) changed, then
+    deleted, one at a time behind the application's back: every one named as the first break."""
+    from django.apps import apps
+    from django.db import transaction
+
+    from qamqor.audit.chain import CHAINED
+    from qamqor.registries.models import RegistryQuery
+    from qamqor.registries.services import give_consent
+
+    consent = give_consent(recipient_iin=world.aliya.iin, subject_iins=[world.aliya.iin], at=MON)
+    RegistryQuery.objects.create(
+        at=MON,
+        registry="population",
+        method="person",
+        subject_iin=world.aliya.iin,
+        actor_role="system",
+        purpose="prefill",
+        consent=consent,
+        outcome="answered",
+    )
+    text_column = {
+        "cases_caseevent": "actor_role",
+        "cases_casefact": "actor_role",
+        "cases_decision": "catalogue_version",
+        "registries_consent": "method",
+        "registries_registryquery": "purpose",
+        "audit_personaldataaccess": "purpose",
+    }
+    tried = {"changed": 0, "deleted": 0}
+    detected = {"changed": 0, "deleted": 0}
+    assert verify().intact
+    for link in ChainLink.objects.order_by("chain_key", "seq"):
+        for problem, sql in (
+            ("changed", f"UPDATE {link.table} SET {text_column[link.table]} = 'forged' WHERE id = %s"),
+            ("deleted", f"DELETE FROM {link.table} WHERE id = %s"),
+        ):
+            with transaction.atomic():
+                tamper(sql, [link.row_id])
+                first = verify().breaks[0]
+                tried[problem] += 1
+                if (first.table, first.row_id, first.problem) == (link.table, link.row_id, problem):
+                    detected[problem] += 1
+                transaction.set_rollback(True)
+    # every chained table had rows to tamper with
+    assert set(ChainLink.objects.values_list("table", flat=True)) == set(text_column) == {
+        apps.get_model(spec.label)._meta.db_table for spec in CHAINED
+    }
+    assert tried["changed"] >= 10 and detected == tried, (tried, detected)
+    with capsys.disabled():
+        print(f"\nR7: rows changed {tried['changed']}, deleted {tried['deleted']}; detected {detected}")

@@ -1,14 +1,14 @@
 """`qamqor audit verify [--case ID] [--day YYYY-MM-DD]`: the tamper-evident trail checked (decision 0019).
 
 Exit 0 with a one-line summary when every chain is intact, 1 naming the first broken link (table,
-row id, expected vs found), 2 on bad input. It runs the `audit_verify` management command as
-`qamqor manage audit_verify` would.
+row id, expected vs found), 2 on bad input. It runs the `audit_verify` management command.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
 
+from qamqor.cli import UsageError
 from qamqor.cli._common import parse_date
 
 
@@ -28,12 +28,32 @@ def register(sub) -> None:
 
 
 def cmd_verify(args) -> int:
-    from qamqor.cli.server_commands import cmd_manage
-
     day = parse_date(args.day, "day") if args.day else None
-    argv = ["audit_verify"]
+    _setup(args.data_dir)
+    from django.core.management import call_command
+
+    argv = []
     if args.case is not None:
         argv += ["--case", str(args.case)]
     if day is not None:
         argv += ["--day", day.isoformat()]
-    return cmd_manage(argparse.Namespace(args=argv, data_dir=args.data_dir))
+    try:  # in this process and its connection (`manage` would close every connection at the end)
+        call_command("audit_verify", *argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def _setup(data_dir: str | None) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    from qamqor.project import setup
+
+    try:
+        setup(os.path.abspath(os.path.expanduser(data_dir)) if data_dir else None)
+        connection.ensure_connection()
+    except (ImproperlyConfigured, OperationalError) as exc:  # one line, exit 2
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot open the database: {first}") from None
