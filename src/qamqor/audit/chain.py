@@ -5,8 +5,8 @@ the row's content (SHA-256 of a canonical JSON of its fields) and the hash of th
 its chain, so a row changed, deleted or slipped in behind the application's back no longer matches
 its link, and a link changed or deleted no longer matches the next one (`qamqor.audit.verify`).
 
-A row belongs to the chain of its case (`case:<id>`) where it has one, else to the chain of its day
-(`day:YYYY-MM-DD`, the local date of the row's moment). Appends to one chain are serialised by a lock
+A row belongs to the chain of its case (`case:<id>`) where it has one, else to a chain of its day
+(`day:YYYY-MM-DD/<n>`, the local date of the row's moment; a few per day, see `DAY_CHAINS`). Appends to one chain are serialised by a lock
 on its head row (`ChainHead`, an upsert that returns the head locked), so concurrent writers cannot
 fork it. The audit app sits below `cases` and `registries`, so it names their models by label.
 """
@@ -17,11 +17,12 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import os
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -30,6 +31,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 GENESIS = "0" * 64
+HEAD_TABLE = "audit_chainhead"
 _local = threading.local()
 
 
@@ -101,8 +103,20 @@ def link_hash(prev_hash: str, chain_key: str, seq: int, table: str, row_id: int,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def day_key(day: dt.date) -> str:
-    return f"day:{day.isoformat()}"
+# A day's rows without a case are spread over a few chains, one per writer thread (a hash of the
+# process and thread), so that writers of the day do not queue on one head: the day is the set of
+# chains `day:YYYY-MM-DD/<n>`, and `audit verify --day` walks them all.
+DAY_CHAINS = 16
+
+
+def day_key(day: dt.date, shard: int | None = None) -> str:
+    """The chains of a day (`shard` None: their common prefix)."""
+    prefix = f"day:{day.isoformat()}/"
+    return prefix if shard is None else f"{prefix}{shard}"
+
+
+def _shard() -> int:
+    return hash((os.getpid(), threading.get_ident())) % DAY_CHAINS
 
 
 def case_key(case_id) -> str:
@@ -114,27 +128,46 @@ def chain_key(obj, spec: Chained) -> str:
     if case_id is not None:
         return case_key(case_id)
     at = getattr(obj, spec.at_field)
-    return day_key(timezone.localdate(at) if timezone.is_aware(at) else at.date())
+    return day_key(timezone.localdate(at) if timezone.is_aware(at) else at.date(), _shard())
 
 
 # --- appending -----------------------------------------------------------------------------------
 
 
 def _lock_head(connection, key: str) -> tuple[int, str]:
-    """The chain's head (last seq, last hash), created if new and locked until the transaction ends:
-    an upsert that changes nothing still takes the row lock (PostgreSQL) or the write lock (SQLite),
-    and a writer waiting on it reads the head its predecessor committed."""
-    from qamqor.audit.models import ChainHead
+    """The chain's head (last seq, last hash), created if new and locked until the transaction ends;
+    a writer waiting on the lock then reads the head its predecessor committed (PostgreSQL re-reads a
+    locked row under READ COMMITTED). SQLite: an upsert that changes nothing, which takes the
+    database's write lock."""
+    table = connection.ops.quote_name(HEAD_TABLE)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a row lock, no new row version for an existing head
+            lock = f"SELECT seq, hash FROM {table} WHERE chain_key = %s FOR UPDATE"
+            cursor.execute(lock, [key])
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(
+                    f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
+                    [key, GENESIS],
+                )
+                cursor.execute(lock, [key])
+                row = cursor.fetchone()
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) "
+                f"ON CONFLICT (chain_key) DO UPDATE SET seq = {table}.seq RETURNING seq, hash",
+                [key, GENESIS],
+            )
+            row = cursor.fetchone()
+    return row[0], row[1]
 
-    table = connection.ops.quote_name(ChainHead._meta.db_table)
+
+def _set_head(connection, key: str, seq: int, hash_: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) "
-            f"ON CONFLICT (chain_key) DO UPDATE SET seq = {table}.seq RETURNING seq, hash",
-            [key, GENESIS],
+            f"UPDATE {connection.ops.quote_name(HEAD_TABLE)} SET seq = %s, hash = %s WHERE chain_key = %s",
+            [seq, hash_, key],
         )
-        seq, prev = cursor.fetchone()
-    return seq, prev
 
 
 @contextmanager
@@ -179,7 +212,7 @@ def _append(objs: Iterable, *, using: str | None, new_case_chains: bool = False)
     using = using or router.db_for_write(ChainLink)
     connection = connections[using]
     now = timezone.now()
-    with transaction.atomic(using=using, savepoint=False):
+    with nullcontext() if connection.in_atomic_block else transaction.atomic(using=using):
         for key in sorted(by_chain):  # one order for every writer: no deadlock between two chains
             new = new_case_chains and key.startswith("case:")
             seq, prev = (0, GENESIS) if new else _lock_head(connection, key)
@@ -205,7 +238,7 @@ def _append(objs: Iterable, *, using: str | None, new_case_chains: bool = False)
             if new:
                 insert(ChainHead(chain_key=key, seq=seq, hash=prev), using=using)
             else:
-                ChainHead.objects.using(using).filter(chain_key=key).update(seq=seq, hash=prev)
+                _set_head(connection, key, seq, prev)
 
 
 def _on_save(sender, instance, created, raw=False, using=None, update_fields=None, **kwargs):

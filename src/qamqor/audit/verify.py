@@ -13,9 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
-from qamqor.audit.chain import GENESIS, case_key, chained_models, day_key, link_hash, row_digest
+from qamqor.audit.chain import DAY_CHAINS, GENESIS, case_key, chained_models, day_key, link_hash, row_digest
 from qamqor.audit.models import ChainHead, ChainLink
 
 BLOCK = 2000  # links read and checked at a time
@@ -70,18 +70,17 @@ class Report:
 
 def verify(*, case_id: int | None = None, day: dt.date | None = None) -> Report:
     """Walk the chains of one case, of one day, or (neither given) all of them."""
-    keys = None
-    if case_id is not None or day is not None:
-        keys = [
-            k
-            for k in (case_key(case_id) if case_id is not None else None, day_key(day) if day else None)
-            if k
-        ]
-    models = {m._meta.db_table: (m, spec) for m, spec in chained_models()}
     links = ChainLink.objects.order_by("chain_key", "seq")
     heads = ChainHead.objects.all()
-    if keys is not None:
-        links, heads = links.filter(chain_key__in=keys), heads.filter(chain_key__in=keys)
+    everything = case_id is None and day is None
+    if not everything:
+        scope = Q(pk__in=[])
+        if case_id is not None:
+            scope |= Q(chain_key=case_key(case_id))
+        if day is not None:
+            scope |= Q(chain_key__in=[day_key(day, n) for n in range(DAY_CHAINS)])
+        links, heads = links.filter(scope), heads.filter(scope)
+    models = {m._meta.db_table: (m, spec) for m, spec in chained_models()}
     head_of = {h.chain_key: (h.seq, h.hash) for h in heads}
     revised = _latest_links(links)
     report = Report()
@@ -97,7 +96,7 @@ def verify(*, case_id: int | None = None, day: dt.date | None = None) -> Report:
     for key in sorted(set(head_of) - state["keys"]):  # a head whose every link is gone
         report.chains += 1
         report.breaks.append(Break(key, 1, "audit_chainlink", None, "link_missing"))
-    _unlinked(models, case_id, day, keys is None, report)
+    _unlinked(models, case_id, day, everything, report)
     return report
 
 

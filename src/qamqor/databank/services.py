@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qamqor.audit.chain import append as append_to_trail
+from qamqor.audit.chain import batched as trail_batch
 from qamqor.databank.models import (
     CertificateRequest,
     Child,
@@ -352,7 +353,7 @@ def request_guardianship_certificate(
         # (`pipelined`); a concurrent request under the same key fails at the end of it, and the
         # transaction is then rolled back before the winner is read (outside it)
         with transaction.atomic():
-            with pipelined():
+            with pipelined(), trail_batch():  # the trail's links at the end: its day chain locked briefly
                 req = _decide_certificate(user, recipient_iin, child_iin, consent, at, on, idempotency_key)
             certificate_decided.send(sender=CertificateRequest, request=req)
     except IntegrityError:
