@@ -92,3 +92,12 @@ def test_concurrent_appends_to_one_chain_do_not_fork_it():
     assert ChainHead.objects.get(chain_key=case_key(case_id)).seq == threads * each
     report = verify(case_id=case_id)
     assert report.intact and report.links == threads * each, [str(b) for b in report.breaks]
+
+
+@pytest.mark.django_db
+def test_a_chain_head_moves_but_is_never_deleted(granted_case):
+    key = case_key(granted_case["id"])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_chainhead SET seq = seq WHERE chain_key = %s", [key])  # appends do this
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            cursor.execute("DELETE FROM audit_chainhead WHERE chain_key = %s", [key])

@@ -33,11 +33,17 @@ def _triggers(apps, schema_editor):
             f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION qamqor_append_only()"
         )
+    # a chain's head moves forward with every append, but is never removed (a cut-off tail shows)
+    schema_editor.execute(
+        'CREATE TRIGGER "audit_chainhead_kept" BEFORE DELETE ON "audit_chainhead" '
+        "FOR EACH ROW EXECUTE FUNCTION qamqor_append_only()"
+    )
 
 
 def _drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute('DROP TRIGGER IF EXISTS "audit_chainhead_kept" ON "audit_chainhead"')
     for table in APPEND_ONLY:
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}"')
     schema_editor.execute("DROP FUNCTION IF EXISTS qamqor_append_only()")
