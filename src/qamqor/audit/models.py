@@ -61,3 +61,36 @@ class PersonalDataAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.actor_role} read {self.subject_iin} ({self.purpose})"
+
+
+class ChainHead(models.Model):
+    """The last link of a chain; locked by each append so that two writers never fork a chain. Not
+    evidence itself: `audit verify` checks it against the chain's last link (a cut-off tail shows)."""
+
+    chain_key = models.CharField(max_length=40, primary_key=True)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain_key}#{self.seq}"
+
+
+class ChainLink(AppendOnlyModel):
+    """One row of a chained table in its chain (`audit.chain`, decision 0019)."""
+
+    chain_key = models.CharField(max_length=40)  # case:<id> | day:YYYY-MM-DD
+    seq = models.PositiveBigIntegerField()
+    table = models.CharField(max_length=63)
+    row_id = models.BigIntegerField()
+    row_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["chain_key", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain_key", "seq"], name="chain_link_seq_unique")]
+        indexes = [models.Index(fields=["table", "row_id"], name="chain_link_row")]
+
+    def __str__(self) -> str:
+        return f"{self.chain_key}#{self.seq} {self.table}:{self.row_id}"

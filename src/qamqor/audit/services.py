@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
+from qamqor.audit.chain import append
 from qamqor.audit.models import PersonalDataAccess
 
 
@@ -35,4 +37,7 @@ def log_reads(
         )
         for iin, kind in subjects
     ]
-    return PersonalDataAccess.objects.bulk_create(rows)
+    with transaction.atomic():  # the rows and their links together (decision 0019)
+        rows = PersonalDataAccess.objects.bulk_create(rows)
+        append(rows)
+    return rows

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "qamqor.cli.time_commands",  # deadline, calendar, workdays
     "qamqor.cli.server_commands",  # serve, worker, manage
     "qamqor.cli.sandbox_commands",  # sandbox generate, token, sample
+    "qamqor.cli.audit_commands",  # audit verify
 )
 
 

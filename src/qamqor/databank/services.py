@@ -21,6 +21,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qamqor.audit.chain import append as append_to_trail
+from qamqor.audit.chain import batched as trail_batch
 from qamqor.databank.models import (
     CertificateRequest,
     Child,
@@ -351,7 +353,7 @@ def request_guardianship_certificate(
         # (`pipelined`); a concurrent request under the same key fails at the end of it, and the
         # transaction is then rolled back before the winner is read (outside it)
         with transaction.atomic():
-            with pipelined():
+            with pipelined(), trail_batch():  # the trail's links at the end: its day chain locked briefly
                 req = _decide_certificate(user, recipient_iin, child_iin, consent, at, on, idempotency_key)
             certificate_decided.send(sender=CertificateRequest, request=req)
     except IntegrityError:
@@ -379,7 +381,7 @@ def _decide_certificate(
         )
         facts["databank"] = {"guardian_record_found": placement is not None}
         basis = [DATABANK_BASIS.as_dict()]
-        insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
+        append_to_trail(insert_rows(  # RegistryQuery.objects.bulk_create, its SQL compiled once (project.inserts)
             [
                 RegistryQuery(
                     at=at,
@@ -398,7 +400,7 @@ def _decide_certificate(
                 )
                 for iin in (recipient_iin, child_iin)
             ]
-        )
+        ))  # and their links (decision 0019)
     evaluation = evaluate_service(catalog(), CERTIFICATE_SLUG, facts, on)
     return insert(  # CertificateRequest.objects.create, its SQL compiled once (project.inserts)
         CertificateRequest(

@@ -7,20 +7,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personaldataaccess',
-            name='subject_iin',
+            model_name="personaldataaccess",
+            name="subject_iin",
             field=models.CharField(max_length=12),
         ),
         migrations.AddIndex(
-            model_name='personaldataaccess',
-            index=models.Index(fields=['subject_iin'], name='personal_data_access_subject'),
+            model_name="personaldataaccess",
+            index=models.Index(fields=["subject_iin"], name="personal_data_access_subject"),
         ),
     ]

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.audit.chain import append as append_to_trail
 from qamqor.cases.actions import gate
 from qamqor.cases.actions.common import in_languages, local_date, now
 from qamqor.cases.actions.completeness import check_completeness
@@ -126,7 +127,7 @@ def _not_examined(case: Application, version, at: dt.datetime) -> list[dict]:
                     "note": in_languages(JUDGEMENT_NOT_EXAMINED),
                 }
             )
-    CaseFact.objects.bulk_create(rows)
+    append_to_trail(CaseFact.objects.bulk_create(rows))  # and their links (decision 0019)
     return out
 
 

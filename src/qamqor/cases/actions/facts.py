@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.audit.chain import append as append_to_trail
 from qamqor.cases.actions.common import jsonable, local_date, role_of, set_path, version_of
 from qamqor.cases.exceptions import CaseError
 from qamqor.cases.models import Application, CaseFact, FactSource
@@ -167,7 +168,7 @@ def _save(case: Application, rows: list[CaseFact]) -> list[CaseFact]:
     if not rows:
         return rows
     with transaction.atomic():
-        CaseFact.objects.bulk_create(rows)
+        append_to_trail(CaseFact.objects.bulk_create(rows))  # and their links (decision 0019)
         snapshot = dict(case.facts or {})
         for r in rows:
             set_path(snapshot, r.path, r.value)

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.audit.chain import append as append_to_trail
+from qamqor.audit.chain import batched as trail_batch
 from qamqor.cases.actions.common import catalog, jsonable, local_date, now, role_of
 from qamqor.cases.actions.deadlines import lateness, recompute_deadlines
 from qamqor.cases.actions.facts import declared_fact_rows
@@ -239,7 +241,7 @@ def submit(
         # a savepoint only where an IntegrityError is expected and handled (a concurrent retry with
         # the same key). The writes go as one batch (`pipelined`), ending inside the savepoint.
         with transaction.atomic() if portal else contextlib.nullcontext():
-            with transaction.atomic(savepoint=bool(idempotency_key)), pipelined():
+            with transaction.atomic(savepoint=bool(idempotency_key)), pipelined(), trail_batch(new_case_chains=True):
                 event = _insert(case, children, docs, fact_rows, actor, at, basis, version, consent)
             if portal:
                 register_on_portal(case, at=at)
@@ -267,6 +269,7 @@ def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent)
         for row in fact_rows:
             row.application = case
         insert_rows(fact_rows)
+        append_to_trail(fact_rows)  # their links, with the event's (decision 0019)
     return write_event(
         case,
         action="submit",
