@@ -22,13 +22,15 @@ from rest_framework.test import APIClient
 from helpers import package
 from qamqor.api.applications import ACTIONS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("office_hours")]  # counter submissions
 
 # what each endpoint serves:
 #   public       anyone, no personal data (the catalogue, the log-in, document verification)
 #   own          the caller's own data or the cases they may see (lists, queue, cabinet, submissions)
 #   case         one case by <pk>: its insiders see it, everyone else 404
 #   certificate  one automated certificate by <pk>: its recipient only, everyone else 404
+#   case_file    one issued document of a case by its code: everyone but the case's insiders 404 (and
+#                the insiders too for a code the case does not have)
 MATRIX = {
     "api-root": "public",
     "api-token": "public",
@@ -45,6 +47,10 @@ MATRIX = {
     "application-detail": "case",
     "automated-request-result": "case",
     "guardianship-certificate-result": "certificate",
+    # uploads and issued documents of one case (api/documents.py)
+    "application-documents": "case",
+    "application-issued": "case",
+    "application-issued-pdf": "case_file",
     # the case layer's steps, one endpoint each (api/applications.py ACTIONS): all act on one case
     **{f"application-{name}": "case" for name in ACTIONS},
 }
@@ -155,8 +161,8 @@ def _check(tally, who, user, route, method, target, response, before, records) -
         tally.fail(f"{where}: server error {code}")
     if user is None and scope != "public" and code not in (401, 403, 405):
         tally.fail(f"{where}: anonymous got {code}")
-    if user is not None and scope in ("case", "certificate") and code != 405:
-        if target.sees(user) and code == 404:
+    if user is not None and scope in ("case", "certificate", "case_file") and code != 405:
+        if target.sees(user) and code == 404 and scope != "case_file":
             tally.fail(f"{where}: an insider got 404")
         if not target.sees(user) and code != 404:
             tally.fail(f"{where}: a stranger got {code}, not 404")
@@ -192,7 +198,7 @@ def walk(cast, records, client_for, routes) -> Tally:
     for route in routes:
         scope = MATRIX[route.name]
         for method in route.methods:
-            if scope == "case" or (route.name == "application-list" and method == "post"):
+            if scope in ("case", "case_file") or (route.name == "application-list" and method == "post"):
                 targets = cases
             elif scope == "certificate":
                 targets = [records["certificate"]]
