@@ -182,19 +182,34 @@ class ApplicationList(APIView):
         if key is not None:  # a retry: the same application, the same response
             existing = _selectors().case_by_idempotency_key(key)
             if existing is not None:
-                if existing.service_slug != data["service"] or existing.applicant.iin != data["applicant"]["iin"]:
+                if (
+                    existing.service_slug != data["service"]
+                    or existing.applicant.iin != data["applicant"]["iin"]
+                ):
                     raise IdempotencyKeyReused()
-                return respond_with_case(existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})
+                return respond_with_case(
+                    existing, user, code=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"}
+                )
         # the user's provider and office came with the token (one query: api.authentication)
-        provider = _org(Provider, data.get("provider"), "provider", getattr(user, "provider", None)) or getattr(
-            user, "provider", None
-        )
-        office = _org(StateCorpOffice, data.get("office"), "office", getattr(user, "office", None)) or getattr(
-            user, "office", None
-        )
+        provider = _org(
+            Provider, data.get("provider"), "provider", getattr(user, "provider", None)
+        ) or getattr(user, "provider", None)
+        office = _org(
+            StateCorpOffice, data.get("office"), "office", getattr(user, "office", None)
+        ) or getattr(user, "office", None)
         if provider is None:
             raise exceptions.ValidationError({"provider": [_("This field is required.")]}, code="required")
         people = _People([data["applicant"], *data["children"]]).read()
+        # people already on record: the answer shows their stored data, a read of personal data
+        on_record = [
+            (d["iin"], kind)
+            for d, kind in zip(
+                [data["applicant"], *data["children"]],
+                ["applicant"] + ["child"] * len(data["children"]),
+                strict=True,
+            )
+            if d["iin"] in people.found and d["iin"] != getattr(user, "iin", None)
+        ]
         # new people and the application in one transaction; with nobody new, `submit` opens its own
         # around its inserts only (on SQLite the write lock is then held for the inserts alone)
         with transaction.atomic() if people.new_ones() else contextlib.nullcontext():
@@ -211,10 +226,13 @@ class ApplicationList(APIView):
                 consent=data["consent"],
                 documents=[dict(d) for d in data["documents"]],
                 idempotency_key=key,
+                reads_shown=on_record,
             )
         case = submitted.case
         if submitted.replayed or case.channel == "portal":  # re-read: a concurrent retry's, or accepted
-            return respond_with_case(_selectors().detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED)
+            return respond_with_case(
+                _selectors().detail_queryset().get(pk=case.pk), user, code=status.HTTP_201_CREATED
+            )
         # a fresh submission: answer from what is in hand (no re-read; no decisions yet)
         return respond_with_case(
             case,
@@ -281,31 +299,47 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "accept_at_front_office": Action(s.EmptyIn, "accept_at_front_office", "Accept at the State Corporation (receipt)"),
+    "accept_at_front_office": Action(
+        s.EmptyIn, "accept_at_front_office", "Accept at the State Corporation (receipt)"
+    ),
     "register_at_provider": Action(s.EmptyIn, "register_at_provider", "Register at the provider's office"),
-    "refuse_to_accept": Action(s.ReasonIn, "refuse_to_accept", "Refuse to accept an incomplete package (lists what is missing)"),
+    "refuse_to_accept": Action(
+        s.ReasonIn, "refuse_to_accept", "Refuse to accept an incomplete package (lists what is missing)"
+    ),
     "send_by_courier": Action(s.EmptyIn, "send_by_courier", "Send the package to the provider by courier"),
     "receive_at_provider": Action(s.EmptyIn, "receive_at_provider", "Receive the package at the provider"),
     "check_completeness": Action(s.EmptyIn, "check_completeness", "Check the package is complete"),
     "start_review": Action(s.EmptyIn, "start_review", "Start the review"),
     "collect_registry_data": Action(s.EmptyIn, "collect_registry_data", "Ask the state information systems"),
     "await_registry_data": Action(s.EmptyIn, "await_registry_data", "Wait for the state information systems"),
-    "receive_registry_data": Action(s.EmptyIn, "receive_registry_data", "Back to review with the registries' data"),
-    "record_findings": Action(s.FindingsIn, "record_official_findings", "Record official findings with evidence"),
+    "receive_registry_data": Action(
+        s.EmptyIn, "receive_registry_data", "Back to review with the registries' data"
+    ),
+    "record_findings": Action(
+        s.FindingsIn, "record_official_findings", "Record official findings with evidence"
+    ),
     "decide": Action(s.DecideIn, "decide", "Decide as the rules give over the recorded facts"),
     "grant": Action(s.EmptyIn, "grant", "Grant (only where the rules grant)"),
     "issue_preliminary_refusal": Action(
-        s.PreliminaryRefusalIn, "issue_preliminary_refusal", "Preliminary refusal with the hearing's time and place"
+        s.PreliminaryRefusalIn,
+        "issue_preliminary_refusal",
+        "Preliminary refusal with the hearing's time and place",
     ),
     "hold_hearing": Action(s.HearingIn, "hold_hearing", "Record the hearing"),
     "lapse_objection_term": Action(s.EmptyIn, "lapse_objection_term", "The objection term has lapsed"),
-    "issue_final_refusal": Action(s.EmptyIn, "issue_final_refusal", "Motivated refusal on the grounds that still apply"),
+    "issue_final_refusal": Action(
+        s.EmptyIn, "issue_final_refusal", "Motivated refusal on the grounds that still apply"
+    ),
     "issue_result": Action(s.IssueResultIn, "issue_result", "Issue the result (its signed document with it)"),
     "hold_at_state_corp": Action(s.EmptyIn, "hold_at_state_corp", "Keep the result at the State Corporation"),
     "hand_over": Action(s.HandOverIn, "hand_over", "Hand the result over"),
-    "transfer_to_provider": Action(s.EmptyIn, "transfer_to_provider", "Transfer an unclaimed result to the provider"),
+    "transfer_to_provider": Action(
+        s.EmptyIn, "transfer_to_provider", "Transfer an unclaimed result to the provider"
+    ),
     "request_return": Action(s.EmptyIn, "request_return", "Ask the provider to send the result back"),
-    "resend_to_state_corp": Action(s.EmptyIn, "resend_to_state_corp", "Send the result back to the State Corporation"),
+    "resend_to_state_corp": Action(
+        s.EmptyIn, "resend_to_state_corp", "Send the result back to the State Corporation"
+    ),
     "withdraw": Action(s.ReasonIn, "withdraw", "Withdraw the application"),
 }
 
@@ -321,7 +355,9 @@ class _ActionView(APIView):
         if not request.META.get("HTTP_IF_MATCH"):
             raise PreconditionRequired()
         if expected is None:
-            raise exceptions.ValidationError({"If-Match": [_("Send the version as given in the ETag header.")]}, code="invalid")
+            raise exceptions.ValidationError(
+                {"If-Match": [_("Send the version as given in the ETag header.")]}, code="invalid"
+            )
         key = idempotency.key_for(request, f"case:{pk}:{self.action_name}")
         case = _selectors().case_for(request.user, pk, purpose=f"action:{self.action_name}")
         if case.version != expected and key is None:
@@ -353,7 +389,11 @@ def _action_view(name: str, spec: Action):
 
 
 action_urls = [
-    path(f"applications/<int:pk>/actions/{name}/", _action_view(name, spec).as_view(), name=f"application-{name}")
+    path(
+        f"applications/<int:pk>/actions/{name}/",
+        _action_view(name, spec).as_view(),
+        name=f"application-{name}",
+    )
     for name, spec in ACTIONS.items()
 ]
 
@@ -364,14 +404,18 @@ action_urls = [
 class Queue(APIView):
     @extend_schema(
         summary="My work queue: open applications by due date, with overdue and at-risk flags",
-        parameters=[OpenApiParameter("within", OpenApiTypes.INT, description="at risk within this many working days")],
+        parameters=[
+            OpenApiParameter("within", OpenApiTypes.INT, description="at risk within this many working days")
+        ],
         responses={200: outputs.QueueOut, 400: outputs.ErrorOut, 403: outputs.ErrorOut},
     )
     def get(self, request):
         sel = _selectors()
         within = _positive(request, "within", settings.QAMQOR_AT_RISK_WORKING_DAYS, 0, 60)
         if request.user.role not in sel.QUEUE_ROLES:
-            raise exceptions.PermissionDenied(_("Only provider staff and State Corporation operators have a queue."))
+            raise exceptions.PermissionDenied(
+                _("Only provider staff and State Corporation operators have a queue.")
+            )
         now = timezone.now()
         today = timezone.localdate(now)
         lang = request_lang()
@@ -380,5 +424,3 @@ class Queue(APIView):
             for case in sel.work_queue(request.user)
         ]
         return Response({"today": today.isoformat(), "within_working_days": within, "results": rows})
-
-

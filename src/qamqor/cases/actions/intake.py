@@ -173,6 +173,7 @@ def submit(
     documents: Iterable[Mapping] = (),
     idempotency_key: str | None = None,
     catalog=None,
+    reads_shown: Iterable[tuple[str, str]] = (),
 ) -> Submission:
     """File an application (see the module docstring). The same `idempotency_key` returns the same
     application. Everything that needs no lock is prepared before the transaction; the transaction
@@ -241,8 +242,13 @@ def submit(
         # a savepoint only where an IntegrityError is expected and handled (a concurrent retry with
         # the same key). The writes go as one batch (`pipelined`), ending inside the savepoint.
         with transaction.atomic() if portal else contextlib.nullcontext():
-            with transaction.atomic(savepoint=bool(idempotency_key)), pipelined(), trail_batch(new_case_chains=True):
+            with (
+                transaction.atomic(savepoint=bool(idempotency_key)),
+                pipelined(),
+                trail_batch(new_case_chains=True),
+            ):
                 event = _insert(case, children, docs, fact_rows, actor, at, basis, version, consent)
+                _log_reads_shown(case, actor, at, reads_shown)
             if portal:
                 register_on_portal(case, at=at)
     except IntegrityError:
@@ -252,6 +258,29 @@ def submit(
                 return _replayed(existing, applicant, service_slug, check=False)
         raise
     return Submission(case=case, event=event, documents=docs, children=children, facts=tuple(fact_rows))
+
+
+def _log_reads_shown(case, actor, at, subjects) -> None:
+    """The submitter is answered with the stored record of people already on record (`reads_shown`:
+    (iin, applicant | child)): a read of personal data, logged in the submission's own batch."""
+    from qamqor.audit.models import PersonalDataAccess
+
+    rows = [
+        PersonalDataAccess(
+            actor=actor,
+            actor_role=role_of(actor),
+            subject_iin=iin,
+            subject_kind=kind,
+            case_id=case.pk,
+            case_number=case.number,
+            purpose="submit",
+            at=at,
+        )
+        for iin, kind in subjects
+    ]
+    if rows:
+        insert_rows(rows)
+        append_to_trail(rows)
 
 
 def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent) -> CaseEvent:
