@@ -13,7 +13,7 @@ from qamqor.cases.actions.deadlines import step_due
 from qamqor.cases.actions.facts import current_facts
 from qamqor.cases.exceptions import ServiceNotAvailable
 from qamqor.cases.models import Application, DecisionKind
-from qamqor.cases.transitions import TERMINAL, Status, moves_from
+from qamqor.cases.transitions import TERMINAL, Status, basis_for, moves_from
 from qamqor.rules.calendar import fmt, local, working_days_between
 from qamqor.rules.types import LANGS
 
@@ -50,6 +50,19 @@ def allowed_actions(user, case: Application) -> list[str]:
                 if name not in names:
                     names.append(name)
     return names
+
+
+def action_bases(user, case: Application) -> dict[str, dict]:
+    """The legal basis of each action `allowed_actions` offers this user (the table's basis under the
+    case's procedure text, as the event will record it; `decide` has its decision move's)."""
+    role = getattr(user, "role", "")
+    out: dict[str, dict] = {}
+    for t in moves_from(case.status, case.channel):
+        if role in t.roles:
+            basis = basis_for(t, case.procedure_source).as_dict()
+            for name in ((DECIDE,) if t.decides else ()) + (t.action,):
+                out.setdefault(name, basis)
+    return out
 
 
 def fact_sources(case: Application, on: dt.date, *, rows=None) -> dict:

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from qamqor.portal import cabinet, views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.services, name="services"),
+    path("services/<slug:slug>/", views.service, name="service"),
+    path("services/<slug:slug>/check/", views.check, name="check"),
+    path("applications/", cabinet.applications, name="applications"),
+    path("applications/<int:pk>/", cabinet.status, name="status"),
+    path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
+]

@@ -1,0 +1,168 @@
+"""The back office through Django's test client: the queue, the case page, the actions as forms
+calling the case layer's steps with the version check (issue 13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def page(user, lang: str = "en") -> Client:
+    c = Client()
+    c.cookies["django_language"] = lang
+    c.force_login(user)
+    return c
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
+
+
+def one(**filters):
+    from qamqor.cases.models import Application
+
+    return Application.objects.filter(provider__code="astana-education", **filters).order_by("id").first()
+
+
+def test_queue_by_due_date_for_staff_only(demo):
+    officer = demo("astana-officer")
+    from qamqor.cases import selectors
+
+    r = page(officer).get("/backoffice/")
+    assert r.status_code == 200
+    body = text(r)
+    numbers = [c.number for c in selectors.work_queue(officer)]
+    assert numbers, "the demo has open cases"
+    positions = [body.index(n) for n in numbers]
+    assert positions == sorted(positions)  # the selector's order: by due date
+    assert page(demo("recipient-aliya")).get("/backoffice/").status_code == 403
+    anonymous = Client().get("/backoffice/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/sign-in/")
+
+
+def _marks(officer, now):
+    from qamqor.cases import selectors
+
+    flags = [selectors.queue_flags(c, now.date(), now, 2) for c in selectors.work_queue(officer)]
+    return sum(f["overdue"] for f in flags), sum(f["at_risk"] for f in flags)
+
+
+def test_queue_marks_overdue_and_at_risk_cases_as_the_selector_flags_them(demo):
+    officer = demo("astana-officer")
+    from django.utils import timezone
+
+    overdue, at_risk = _marks(officer, timezone.localtime())
+    body = text(page(officer).get("/backoffice/"))
+    assert body.count('class="tag overdue"') == overdue
+    assert body.count('class="tag at-risk"') == at_risk
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=60)):
+        later, _ = _marks(officer, timezone.localtime())
+        body = text(page(officer, "ru").get("/backoffice/"))
+    assert later > overdue
+    assert body.count('class="tag overdue"') == later
+
+
+def test_case_page_shows_facts_with_sources_and_actions_with_basis(demo):
+    officer = demo("astana-officer")
+    case = one(status="in_review")
+    body = text(page(officer).get(f"/backoffice/cases/{case.pk}/"))
+    assert case.applicant.iin in body
+    assert "consent_personal_data" in body and "the applicant's consent in the application" in body
+    # every allowed action is a form posting to its own URL with the version read
+    from qamqor.cases import selectors
+
+    for name in selectors.allowed_actions(officer, case):
+        assert f'action="/backoffice/cases/{case.pk}/actions/{name}/"' in body
+    assert f'name="version" value="{case.version}"' in body
+    assert "Legal basis: §9 — 003_4cf6e905af0d21d2.txt" in body
+    # the officer's findings are asked in the law's words with the clause, not as fact paths
+    assert "annex 2 row 9 item 1" in body
+    # another provider's officer does not see it at all
+    assert page(demo("almaty-officer")).get(f"/backoffice/cases/{case.pk}/").status_code == 404
+
+
+def test_check_completeness_through_the_page(demo):
+    officer = demo("astana-officer")
+    case = one(status="at_provider")
+    r = page(officer).post(
+        f"/backoffice/cases/{case.pk}/actions/check_completeness/", {"version": case.version}
+    )
+    case.refresh_from_db()
+    assert r.status_code == 302, text(r)[:2000]
+    assert case.status == "completeness_checked"
+    assert case.events.filter(action="check_completeness", actor=officer).exists()
+
+
+def test_a_stale_page_changes_nothing_and_says_so_in_the_users_language(demo):
+    officer = demo("astana-officer")
+    case = one(status="at_provider")
+    r = page(officer, "ru").post(
+        f"/backoffice/cases/{case.pk}/actions/check_completeness/", {"version": case.version - 1}
+    )
+    assert r.status_code == 409
+    assert 'lang="ru"' in r.content.decode() and 'role="alert"' in r.content.decode()
+    case.refresh_from_db()
+    assert case.status == "at_provider"
+
+
+def test_a_form_error_changes_nothing(demo):
+    officer = demo("astana-officer")
+    case = one(status="in_review")
+    version = case.version
+    r = page(officer).post(
+        f"/backoffice/cases/{case.pk}/actions/issue_preliminary_refusal/",
+        {"version": version, "issue_preliminary_refusal-hearing_at": "not a date"},
+    )
+    assert r.status_code == 400
+    body = text(r)
+    assert "Enter a valid date/time." in body and "This field is required." in body
+    case.refresh_from_db()
+    assert (case.status, case.version) == ("in_review", version)
+
+
+def test_the_gate_refuses_a_grant_against_the_rules_and_the_page_says_why(demo):
+    officer = demo("astana-officer")
+    case = one(status="in_review")
+    r = page(officer, "kk").post(f"/backoffice/cases/{case.pk}/actions/grant/", {"version": case.version})
+    assert r.status_code == 400
+    assert 'role="alert"' in r.content.decode()
+    case.refresh_from_db()
+    assert case.status == "in_review" and not case.decisions.exists()
+
+
+def test_findings_need_their_evidence(demo):
+    officer = demo("astana-officer")
+    case = one(status="in_review")
+    r = page(officer).post(
+        f"/backoffice/cases/{case.pk}/actions/record_findings/",
+        {"version": case.version, "record_findings-finding-officer-false_documents": "false"},
+    )
+    assert r.status_code == 400 and "Give the evidence of this finding." in text(r)
+    r = page(officer).post(
+        f"/backoffice/cases/{case.pk}/actions/record_findings/",
+        {
+            "version": case.version,
+            "record_findings-finding-officer-false_documents": "false",
+            "record_findings-evidence-officer-false_documents": "Checked the originals.",
+        },
+    )
+    assert r.status_code == 302, text(r)[:3000]
+    fact = case.fact_rows.get(path="officer.false_documents")
+    assert fact.value is False and fact.source == "officer" and fact.evidence == "Checked the originals."
+
+
+def test_an_action_not_open_in_this_status_is_refused(demo):
+    officer = demo("astana-officer")
+    case = one(status="at_provider")
+    r = page(officer).post(f"/backoffice/cases/{case.pk}/actions/issue_result/", {"version": case.version})
+    assert r.status_code == 400
+    case.refresh_from_db()
+    assert case.status == "at_provider"
+    assert page(officer).post(f"/backoffice/cases/{case.pk}/actions/no_such/", {}).status_code == 404

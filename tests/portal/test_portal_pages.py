@@ -1,0 +1,171 @@
+"""The recipients' pages through Django's test client: the catalogue, "can I apply?", my applications,
+the status page and withdrawal (issue 13)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def page(lang: str = "kk", user=None) -> Client:
+    c = Client()
+    c.cookies["django_language"] = lang
+    if user is not None:
+        c.force_login(user)
+    return c
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
+
+
+def test_catalogue_and_a_service_in_three_languages():
+    for lang, name, fee in (
+        ("kk", "лагерьлерде демалуы", "Тегін"),
+        ("ru", "отдыха в загородных и пришкольных лагерях", "Бесплатно"),
+        ("en", "out-of-town and school camps", "Free of charge"),
+    ):
+        listing = page(lang).get("/portal/")
+        assert listing.status_code == 200 and name in text(listing)
+        assert f'<html lang="{lang}">' in listing.content.decode()
+        detail = text(page(lang).get("/portal/services/camp-referral/"))
+        assert name in detail and fee in detail
+        # every ground with its clause; the term with its own
+        assert "annex 11 annex 2 row 9 item 3" in detail and "annex 11 annex 2 row 3 item 1" in detail
+
+
+def test_unknown_service_is_404():
+    assert page().get("/portal/services/no-such-service/").status_code == 404
+
+
+def test_check_asks_only_what_a_recipient_may_declare():
+    body = page("en").get("/portal/services/guardianship-establishment/check/").content.decode()
+    assert 'name="f-applicant-monthly_income"' in body  # declared with its document
+    assert 'name="f-applicant-relation_to_child"' in body
+    assert "f-applicant-convictions" not in body  # the criminal-records system's only
+    assert "f-applicant-citizenship" not in body  # the population register's only
+    assert "f-officer-" not in body  # an official's findings
+    camp = page("en").get("/portal/services/camp-referral/check/").content.decode()
+    assert 'name="f-child-category"' in camp and "f-officer-" not in camp
+
+
+def test_check_without_consent_names_the_ground_and_its_clause():
+    r = page("en").post(
+        "/portal/services/camp-referral/check/",
+        {"f-child-category": "low_income", "consent": "no", "channel": "portal"},
+    )
+    body = text(r)
+    assert r.status_code == 200
+    assert "the service would be refused" in body
+    assert "has not given the consent" in body and "annex 11 annex 2 row 9 item 3" in body
+
+
+def test_check_with_an_answer_lists_what_to_bring_and_who_supplies_the_rest():
+    r = page("ru").post(
+        "/portal/services/camp-referral/check/",
+        {"f-child-category": "low_income", "consent": "yes", "channel": "portal"},
+    )
+    body = text(r)
+    assert r.status_code == 200
+    # nothing in the answers refuses it; the judgement grounds are the official's
+    assert "Ничто в ваших ответах не препятствует" in body
+    assert "решает должностное лицо" in body
+    # the status document of the low-income category, not another category's
+    assert "Документы о полученных доходах" in body
+    assert (
+        "Решение уполномоченного органа об установлении опеки"
+        not in body.split("Что принести")[1].split("</ul>")[0]
+    )
+
+
+def test_check_refuses_a_value_that_is_not_an_answer():
+    r = page("en").post("/portal/services/camp-referral/check/", {"f-child-category": "millionaire"})
+    assert r.status_code == 400
+    assert "Choose one of the answers" in text(r) and "Your answer" not in text(r)
+
+
+def test_check_is_not_offered_for_a_service_whose_texts_are_incomplete():
+    r = page("en").get("/portal/services/school-meals/check/")
+    assert r.status_code == 200 and "not available for this service" in text(r)
+
+
+def test_my_applications_are_mine_only(demo):
+    aliya, marat = demo("recipient-aliya"), demo("recipient-marat")
+    from qamqor.cases.models import Application
+
+    mine = Application.objects.filter(applicant__iin=aliya.iin)
+    theirs = Application.objects.filter(applicant__iin=marat.iin).first()
+    body = text(page("en", aliya).get("/portal/applications/"))
+    assert all(a.number in body for a in mine)
+    assert theirs.number not in body
+    assert page("en", aliya).get(f"/portal/applications/{theirs.pk}/").status_code == 404
+    r = Client().get("/portal/applications/")
+    assert r.status_code == 302 and r["Location"].startswith("/sign-in/")
+
+
+def test_status_page_gives_the_date_and_why(demo):
+    aliya = demo("recipient-aliya")
+    from qamqor.cases.models import Application
+
+    case = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
+    for lang, words in (("kk", "жұмыс күні"), ("ru", "раб. дн."), ("en", "working days")):
+        body = text(page(lang, aliya).get(f"/portal/applications/{case.pk}/"))
+        assert case.due_date.strftime("%d.%m.%Y") in body
+        assert words in body
+        assert case.deadlines["explanation"][0]["text"][lang] in body
+
+
+def test_withdrawal_with_the_version_read_and_a_stale_one(demo):
+    aliya = demo("recipient-aliya")
+    from qamqor.cases.models import Application
+
+    case = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
+    c = page("ru", aliya)
+    assert c.get(f"/portal/applications/{case.pk}/withdraw/").status_code == 405
+    stale = c.post(f"/portal/applications/{case.pk}/withdraw/", {"version": case.version - 1})
+    assert stale.status_code == 409
+    case.refresh_from_db()
+    assert case.status == "registered"
+    ok = c.post(
+        f"/portal/applications/{case.pk}/withdraw/", {"version": case.version, "reason": "передумала"}
+    )
+    assert ok.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "withdrawn"
+    assert case.events.filter(action="withdraw", payload__reason="передумала").exists()
+
+
+def test_sign_in_sends_each_role_to_its_pages(demo):
+    from qamqor.accounts.security import DEMO_PASSWORD
+
+    demo("recipient-aliya")
+    r = Client().post("/sign-in/", {"username": "recipient-aliya", "password": DEMO_PASSWORD})
+    assert r.status_code == 302 and r["Location"] == "/portal/applications/"
+    r = Client().post("/sign-in/", {"username": "astana-officer", "password": DEMO_PASSWORD})
+    assert r.status_code == 302 and r["Location"] == "/backoffice/"
+    bad = page("en").post("/sign-in/", {"username": "astana-officer", "password": "wrong"})
+    assert bad.status_code == 200 and "not right" in text(bad)
+
+
+def test_language_switcher_and_demo_mark():
+    r = page("kk").get("/portal/")
+    body = r.content.decode()
+    assert 'action="/i18n/setlang/"' in body and 'value="ru"' in body and 'value="en"' in body
+    assert "qamqor-demo-mark" in body
+    switched = Client().post("/i18n/setlang/", {"language": "ru", "next": "/portal/"})
+    assert switched.status_code == 302
+    assert (
+        'lang="ru"' in Client(cookies=None).get("/portal/", HTTP_COOKIE="django_language=ru").content.decode()
+    )
+
+
+def test_pages_and_api_docs_load_no_external_resource():
+    for url in ("/portal/", "/portal/services/camp-referral/check/", "/api/redoc/", "/sign-in/"):
+        body = page().get(url).content.decode()
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', body), url
+        assert "fonts.googleapis" not in body
