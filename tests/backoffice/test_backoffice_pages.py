@@ -166,3 +166,29 @@ def test_an_action_not_open_in_this_status_is_refused(demo):
     case.refresh_from_db()
     assert case.status == "at_provider"
     assert page(officer).post(f"/backoffice/cases/{case.pk}/actions/no_such/", {}).status_code == 404
+
+
+def test_decide_records_the_findings_and_makes_the_move_the_rules_give(demo):
+    officer = demo("astana-officer")
+    case = one(status="in_review")
+    r = page(officer).post(
+        f"/backoffice/cases/{case.pk}/actions/decide/",
+        {
+            "version": case.version,
+            "decide-finding-officer-false_documents": "true",
+            "decide-evidence-officer-false_documents": "The certificate's number is not in the register.",
+            "decide-finding-officer-requirements_not_met": "false",
+            "decide-evidence-officer-requirements_not_met": "Checked.",
+            "decide-hearing_at": "20.12.2030 10:00",
+            "decide-hearing_place": "Room 5",
+        },
+    )
+    case.refresh_from_db()
+    assert r.status_code == 302, text(r)[:3000]
+    # a ground fires (false documents): the rules give a preliminary refusal with the hearing
+    assert case.status == "preliminary_refusal"
+    assert case.hearing_place == "Room 5"
+    decision = case.decisions.get()
+    assert [g["code"] for g in decision.grounds] == ["false_documents"]
+    body = text(page(officer).get(f"/backoffice/cases/{case.pk}/"))
+    assert "annex 2 row 9 item 1" in body.split("Latest evaluation")[1]

@@ -24,6 +24,11 @@ def text(response) -> str:
     return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
 
 
+def check(lang: str, slug: str, answers: dict) -> tuple[int, str]:
+    r = page(lang).post(f"/portal/services/{slug}/check/", answers)
+    return r.status_code, text(r)
+
+
 def test_catalogue_and_a_service_in_three_languages():
     for lang, name, fee in (
         ("kk", "лагерьлерде демалуы", "Тегін"),
@@ -55,23 +60,15 @@ def test_check_asks_only_what_a_recipient_may_declare():
 
 
 def test_check_without_consent_names_the_ground_and_its_clause():
-    r = page("en").post(
-        "/portal/services/camp-referral/check/",
-        {"f-child-category": "low_income", "consent": "no", "channel": "portal"},
-    )
-    body = text(r)
-    assert r.status_code == 200
+    code, body = check("en", "camp-referral", {"f-child-category": "low_income", "consent": "no"})
+    assert code == 200
     assert "the service would be refused" in body
     assert "has not given the consent" in body and "annex 11 annex 2 row 9 item 3" in body
 
 
 def test_check_with_an_answer_lists_what_to_bring_and_who_supplies_the_rest():
-    r = page("ru").post(
-        "/portal/services/camp-referral/check/",
-        {"f-child-category": "low_income", "consent": "yes", "channel": "portal"},
-    )
-    body = text(r)
-    assert r.status_code == 200
+    code, body = check("ru", "camp-referral", {"f-child-category": "low_income", "consent": "yes"})
+    assert code == 200
     # nothing in the answers refuses it; the judgement grounds are the official's
     assert "Ничто в ваших ответах не препятствует" in body
     assert "решает должностное лицо" in body
@@ -84,9 +81,9 @@ def test_check_with_an_answer_lists_what_to_bring_and_who_supplies_the_rest():
 
 
 def test_check_refuses_a_value_that_is_not_an_answer():
-    r = page("en").post("/portal/services/camp-referral/check/", {"f-child-category": "millionaire"})
-    assert r.status_code == 400
-    assert "Choose one of the answers" in text(r) and "Your answer" not in text(r)
+    code, body = check("en", "camp-referral", {"f-child-category": "millionaire"})
+    assert code == 400
+    assert "Choose one of the answers" in body and "Your answer" not in body
 
 
 def test_check_is_not_offered_for_a_service_whose_texts_are_incomplete():
@@ -169,3 +166,11 @@ def test_pages_and_api_docs_load_no_external_resource():
         body = page().get(url).content.decode()
         assert not re.search(r'(?:src|href)="(?:https?:)?//', body), url
         assert "fonts.googleapis" not in body
+
+
+def test_check_names_the_registries_that_supply_what_a_ground_still_needs():
+    answers = {"f-applicant-relation_to_child": "close_relative", "consent": "yes", "channel": "provider"}
+    code, body = check("en", "guardianship-establishment", answers)
+    assert code == 200
+    assert "the state information systems will supply this: criminal records" in body
+    assert "an official decides this when reviewing your application" in body

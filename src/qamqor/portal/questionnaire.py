@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.catalog import evaluate_service
 from qamqor.catalog.facts_schema import facts_schema
+from qamqor.registries.types import REGISTRY_NAMES
 from qamqor.rules.logic import Context, as_condition
 
 CONSENT = "consent_personal_data"
@@ -46,6 +47,7 @@ VALUE_LABELS = {
     "none": _("not related"),
 }
 UNKNOWN_ANSWER = "unknown"
+DATABANK = _("the Republican data bank")
 
 
 @dataclass
@@ -167,24 +169,44 @@ def nested(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class Open:
+    """A ground the answers leave open, and who establishes what it still needs."""
+
+    ground: Any  # GroundResult
+    registries: list  # the state information systems' names (Text) that supply its facts
+    officer: bool  # an official's finding
+    consent: bool  # the application's consent
+    unanswered: bool  # a question the recipient left as "I don't know"
+
+
+@dataclass
 class Answer:
     decision: str
     fired: list  # GroundResult that stand in the way
-    open_grounds: list  # (GroundResult, [(path, who)]) still open: who will establish each fact
+    open_grounds: list  # Open: the grounds still open and who will establish each
     documents: list  # (Document, condition applies: True | None)
     message: dict | None
 
 
-def _who(version, path: str) -> str:
-    src = version.fact_source(path)
-    accept = src.accept if src else ()
-    if "registry" in accept or "databank" in accept:
-        return "registry"
-    if "officer" in accept or "automation" in accept:
-        return "officer"
-    if "consent" in accept:
-        return "consent"
-    return "you"
+def _open(version, ground) -> Open:
+    """Who establishes the facts a ground still needs, per the version's `fact_sources`: a fact the
+    recipient may declare and did not is theirs; else the registries it names, or an official."""
+    out = Open(ground, [], False, False, False)
+    for path in ground.missing_facts:
+        src = version.fact_source(path)
+        accept = src.accept if src else ()
+        if "declaration" in accept:
+            out.unanswered = True
+        elif "registry" in accept or "databank" in accept:
+            names = [REGISTRY_NAMES[r] for r in src.registries if r in REGISTRY_NAMES]
+            if "databank" in accept:
+                names.append(REGISTRY_NAMES.get("databank") or DATABANK)
+            out.registries += [n for n in names if n not in out.registries]
+        elif "consent" in accept:
+            out.consent = True
+        else:  # officer, automation
+            out.officer = True
+    return out
 
 
 def answer(catalog, version, flat: dict[str, Any], consent: bool, channel: str, on: dt.date) -> Answer:
@@ -193,9 +215,7 @@ def answer(catalog, version, flat: dict[str, Any], consent: bool, channel: str, 
         facts[CONSENT] = consent
     doc = nested(facts)
     ev = evaluate_service(catalog, version.slug, doc, on)
-    open_grounds = [
-        (g, [(p, _who(version, p)) for p in g.missing_facts]) for g in ev.all_grounds if g.status == "unknown"
-    ]
+    open_grounds = [_open(version, g) for g in ev.all_grounds if g.status == "unknown"]
     ctx = Context(doc, on, catalog.params_on(on))
     documents = []
     for d in version.documents:

@@ -46,13 +46,19 @@ def in_lang(value) -> str:
     return str(value)
 
 
+def _fields(value, *names):
+    """The named fields of a catalogue object or of its dict form (as stored on a case)."""
+    if isinstance(value, dict):
+        return [value.get(n) for n in names]
+    return [getattr(value, n) for n in names]
+
+
 @register.filter
 def cite(value) -> str:
     """A citation (object or dict): the clause, then the text it is in."""
     if not value:
         return ""
-    source = value.get("source") if isinstance(value, dict) else value.source
-    clause = value.get("clause") if isinstance(value, dict) else value.clause
+    source, clause = _fields(value, "source", "clause")
     return f"{clause} — {source}"
 
 
@@ -61,30 +67,29 @@ def term(value) -> str:
     """A term or step (object or dict) as "5 working days"."""
     if not value:
         return ""
-    n = value.get("value") if isinstance(value, dict) else value.value
-    unit = value.get("unit") if isinstance(value, dict) else value.unit
+    n, unit = _fields(value, "value", "unit")
     words = UNITS.get(unit)
     return f"{n} {words(n) if words else unit}"
 
 
-@register.filter
-def channel_label(code: str) -> str:
-    from qamqor.cases.models import Channel
+def _choice(name: str, code: str) -> str:
+    """The label of a choice of the case models (`Channel`, `Status`), its code when it is unknown."""
+    from qamqor.cases import models
 
     try:
-        return str(Channel(code).label)
+        return str(getattr(models, name)(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    return _choice("Channel", code)
 
 
 @register.filter
 def status_label(code: str) -> str:
-    from qamqor.cases.models import Status
-
-    try:
-        return str(Status(code).label)
-    except ValueError:
-        return code
+    return _choice("Status", code)
 
 
 @register.filter
@@ -181,3 +186,14 @@ def fact_value(value) -> str:
     if isinstance(value, list):
         return "; ".join(fact_value(v) for v in value)
     return str(value)
+
+
+@register.filter
+def service_name(slug: str) -> str:
+    """A service's name in the page's language (the catalogue's), its code when it is unknown."""
+    from qamqor.catalog import UnknownService, active_catalog
+
+    try:
+        return active_catalog().service(slug).names.get(_lang())
+    except UnknownService:
+        return slug
