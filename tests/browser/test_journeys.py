@@ -44,6 +44,31 @@ def test_recipient_asks_can_i_apply_for_a_camp_referral(open_page, shot):
     assert "Алған табысы туралы құжаттар" in text  # the low-income status document
     assert "annex 11 annex 2 row 9 item 1" in text  # the judgement ground left to the official
     shot(page, "recipient-can-i-apply-kk")
+    # the language switcher: the same page in Russian
+    with page.expect_navigation():
+        page.click("form.langs button[value='ru']")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.url.endswith("/portal/services/camp-referral/check/")
+
+
+def test_recipient_withdraws_an_application(open_page, shot):
+    from django.contrib.auth import get_user_model
+
+    from qamqor.cases.models import Application
+
+    aliya = get_user_model().objects.get(username="recipient-aliya")
+    case = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
+    page = open_page("ru")
+    sign_in(page, "recipient-aliya")
+    page.click(f"a[href='/portal/applications/{case.pk}/']")
+    assert case.due_date.strftime("%d.%m.%Y") in page.locator("main").inner_text()
+    page.fill("#id_reason", "передумала")
+    with page.expect_navigation():
+        page.click("button.warning")
+    assert "Ваше заявление отозвано." in page.locator("main").inner_text()
+    case.refresh_from_db()
+    assert case.status == "withdrawn"
+    shot(page, "recipient-withdrawal-ru")
 
 
 def test_officer_checks_completeness_by_keyboard_alone(open_page, shot):
@@ -72,7 +97,13 @@ def test_officer_checks_completeness_by_keyboard_alone(open_page, shot):
     shot(page, "officer-keyboard-check-completeness")
 
 
-PUBLIC = ["/portal/", "/portal/services/camp-referral/", "/portal/services/camp-referral/check/", "/sign-in/"]
+PUBLIC = [
+    "/portal/",
+    "/portal/services/camp-referral/",
+    "/portal/services/camp-referral/check/",
+    "/sign-in/",
+    "/portal/services/no-such-service/",  # the 404 page
+]
 
 
 def _axe(page, url: str) -> list:

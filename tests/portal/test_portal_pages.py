@@ -174,3 +174,10 @@ def test_check_names_the_registries_that_supply_what_a_ground_still_needs():
     assert code == 200
     assert "the state information systems will supply this: criminal records" in body
     assert "an official decides this when reviewing your application" in body
+
+
+def test_not_found_and_not_allowed_pages_are_in_the_users_language(demo):
+    r = page("ru").get("/portal/services/no-such-service/")
+    assert r.status_code == 404 and "Страница не найдена" in text(r) and 'lang="ru"' in text(r)
+    r = page("kk", demo("recipient-aliya")).get("/backoffice/")
+    assert r.status_code == 403 and "Рұқсат етілмейді" in text(r)
