@@ -22,10 +22,9 @@ def test_import_contracts_hold():
 
 
 def test_ruff_is_clean():
-    proc = subprocess.run(
-        [_tool("ruff"), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
-    )
+    proc = subprocess.run([_tool("ruff"), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
 
 
 def _private_imports() -> list[str]:

@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _queued(name):
-    return DBTaskResult.objects.filter(
-        task_path=run_recurring.module_path, status="READY", args_kwargs__args=[name]
-    )
+    return DBTaskResult.objects.filter(task_path=run_recurring.module_path, status="READY", args_kwargs__args=[name])
 
 
 def test_each_job_is_queued_once_however_many_workers_start():

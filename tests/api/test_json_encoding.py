@@ -104,3 +104,4 @@ def test_the_database_encoder_falls_back_as_django_would(value):
             dumps(value)
     else:
         assert json.loads(dumps(value)) == json.loads(expected)
+

@@ -16,12 +16,7 @@ CHILD = {"iin": make_iin(dt.date(2016, 2, 17), "male", 31), "last_name": "Жұм
 # What a recipient may declare for guardianship (fact_sources of 001 annex 1): the rest comes from
 # the registries, the data bank or an official's finding.
 GUARDIAN_DECLARED = {
-    "applicant": {
-        "relation_to_child": "none",
-        "monthly_income": 300000,
-        "household_size": 4,
-        "owns_housing": True,
-    },
+    "applicant": {"relation_to_child": "none", "monthly_income": 300000, "household_size": 4, "owns_housing": True},
 }
 
 
@@ -271,9 +266,7 @@ def test_guardianship_cannot_be_declared_into_a_grant(world, client_for):
             missing = {m["fact"]: m["accepted"] for m in err["details"]["missing_facts"]}
             assert missing["applicant.convictions"] == ["registry"]
         after = officer.get(f"/api/v1/applications/{app['id']}/").json()
-        assert (
-            after["status"] == "in_review" and after["decisions"] == [] and after["version"] == app["version"]
-        )
+        assert after["status"] == "in_review" and after["decisions"] == [] and after["version"] == app["version"]
         assert after["fact_sources"]["applicant.monthly_income"]["source"] == "declaration"
 
 

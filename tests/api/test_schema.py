@@ -50,9 +50,7 @@ def test_every_action_is_documented_with_its_body_and_response(schema):
         content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
         if spec.body.__name__ != "EmptyIn":  # an empty body is documented as none
             assert content["schema"]["$ref"].endswith("/" + spec.body.__name__), (name, content)
-        assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
-            "/ApplicationOut"
-        )
+        assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApplicationOut")
         assert op["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
         assert {p["name"] for p in op["parameters"]} >= {"If-Match", "Idempotency-Key"}
     for path, ops in schema["paths"].items():
@@ -71,9 +69,7 @@ def test_the_bodies_the_api_answers_match_their_schema(schema, world, client_for
     officer = client_for(world.officer)
     application = _validator(schema, "ApplicationOut")
     with time_machine.travel(MON, tick=False):
-        r = submit(
-            officer, service="parent-meeting-permission", channel="provider", applicant=person(world.marat)
-        )
+        r = submit(officer, service="parent-meeting-permission", channel="provider", applicant=person(world.marat))
         app = r.json()
         application.validate(app)  # the fresh submission's fast body
         for action in ("register_at_provider", "check_completeness", "start_review", "decide"):

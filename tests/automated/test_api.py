@@ -94,13 +94,10 @@ def test_malformed_input_gives_400_with_field_errors_in_the_requested_language(
     r = c.post(URL, body(w, facts={"applicant": {"monthly_income": "many"}}), format="json")
     assert r.status_code == 400
     message = r.json()["errors"]["facts.applicant.monthly_income"][0]
-    assert (
-        message
-        == {
-            "kk": "applicant.monthly_income: мәннің түрі қате (number күтіледі).",
-            "ru": "applicant.monthly_income: неверный тип значения (ожидается number).",
-        }[lang]
-    )
+    assert message == {
+        "kk": "applicant.monthly_income: мәннің түрі қате (number күтіледі).",
+        "ru": "applicant.monthly_income: неверный тип значения (ожидается number).",
+    }[lang]
     assert not Application.objects.exists()
 
 

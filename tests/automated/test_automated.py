@@ -117,11 +117,7 @@ def test_a_granted_request_records_the_placement_opens_the_duty_and_lands_in_the
     assert sources["applicant.convictions"]["value"] == [] and sources["applicant.convictions"]["consent"]
     assert sources["applicant.monthly_income"]["source"] == "declaration"
     assert sources["officer.false_documents"]["source"] == "automation"
-    assert sources["consent_personal_data"] == {
-        **sources["consent_personal_data"],
-        "value": True,
-        "source": "consent",
-    }
+    assert sources["consent_personal_data"] == {**sources["consent_personal_data"], "value": True, "source": "consent"}
 
     # the data bank: the carer and the ward, and the relative's one-year duty (new §12)
     placement = Placement.objects.get(case_id=case.pk)
@@ -290,12 +286,8 @@ def test_an_idempotent_retry_returns_the_first_result_and_writes_nothing_more(wo
 
 def test_the_system_moves_are_refused_for_a_version_that_is_not_fully_automated(world):
     w = world
-    applicant = Person.objects.create(
-        iin=w.clean_iin, last_name="A", first_name="B", birth_date=dt.date(2000, 1, 1)
-    )
-    child = Person.objects.create(
-        iin=w.child_iin, last_name="C", first_name="D", birth_date=dt.date(2015, 1, 1)
-    )
+    applicant = Person.objects.create(iin=w.clean_iin, last_name="A", first_name="B", birth_date=dt.date(2000, 1, 1))
+    child = Person.objects.create(iin=w.child_iin, last_name="C", first_name="D", birth_date=dt.date(2015, 1, 1))
     case = sv.submit_application(
         service_slug="guardianship-establishment",  # form: partly automated / paper (001 annex 1 row 4)
         channel="portal",

@@ -137,9 +137,7 @@ def test_the_custody_refusal_names_the_catalogue_term_and_the_day(world, case_ca
     assert ev.payload["custody_months"] == 2
 
 
-def test_without_a_custody_step_the_transfer_records_the_term_as_unknown(
-    world, case_catalog, install_catalog
-):
+def test_without_a_custody_step_the_transfer_records_the_term_as_unknown(world, case_catalog, install_catalog):
     """No custody term in the definition: the transfer cannot be said to be early, and no default
     number stands in for the law; the event says the term is unknown and why."""
     steps = tuple(s for s in case_catalog.service(SLUG).versions[-1].steps if s.step != "custody")

@@ -40,9 +40,7 @@ def _people(pop):
     birth = pop["birth"]
     alive = np.isnat(pop["died_on"])
     adult = np.flatnonzero(alive & (birth <= np.datetime64("1990-01-01", "D")))[0]
-    minor = np.flatnonzero(
-        alive & (birth >= np.datetime64("2010-06-01", "D")) & (birth <= np.datetime64("2011-01-01", "D"))
-    )[0]
+    minor = np.flatnonzero(alive & (birth >= np.datetime64("2010-06-01", "D")) & (birth <= np.datetime64("2011-01-01", "D")))[0]
     child = np.flatnonzero(alive & (birth >= np.datetime64("2016-01-01", "D")))[0]
     return _person(pop, adult), _person(pop, minor), _person(pop, child)
 
@@ -68,10 +66,7 @@ def test_a_recipient_cannot_declare_a_fact_only_a_registry_gives(world, pop):
     adult, _minor, child = _people(pop)
     with pytest.raises(FactRefused) as refused:
         _guardianship(world, adult, child, {"applicant": {"birth_date": "1985-08-08"}})
-    assert (
-        refused.value.code == "source_not_accepted"
-        and refused.value.details["fact"] == "applicant.birth_date"
-    )
+    assert refused.value.code == "source_not_accepted" and refused.value.details["fact"] == "applicant.birth_date"
 
 
 def test_a_guardianship_grant_records_the_placement_and_the_certificate_finds_it(world, pop):
@@ -85,9 +80,7 @@ def test_a_guardianship_grant_records_the_placement_and_the_certificate_finds_it
     with pytest.raises(sv.gate.GateRefused) as missing:  # the birth date has not come from the register yet
         sv.decide(case, actor=w.officer, at=at(2026, 2, 20))
     assert missing.value.code == "needs_facts"
-    assert missing.value.details["missing_facts"] == [
-        {"fact": "applicant.birth_date", "accepted": ["registry"]}
-    ]
+    assert missing.value.details["missing_facts"] == [{"fact": "applicant.birth_date", "accepted": ["registry"]}]
     sv.collect_registry_data(case, actor=w.officer, at=at(2026, 2, 19))
     decision = sv.decide(case, actor=w.officer, at=at(2026, 2, 20))
     case.refresh_from_db()
@@ -96,11 +89,7 @@ def test_a_guardianship_grant_records_the_placement_and_the_certificate_finds_it
     assert source["source"] == "registry" and source["registry"] == "population" and source["consent"]
 
     placement = Placement.objects.get(case_id=case.pk)
-    assert (placement.kind, placement.carer_iin, placement.child_iin) == (
-        "guardianship",
-        adult.iin,
-        child.iin,
-    )
+    assert (placement.kind, placement.carer_iin, placement.child_iin) == ("guardianship", adult.iin, child.iin)
     assert placement.decision_id == decision.pk and str(placement.started_on) == "2026-02-20"
 
     after = request_guardianship_certificate(adult.iin, child.iin, True, at(2026, 2, 23, 12))
@@ -110,9 +99,7 @@ def test_a_guardianship_grant_records_the_placement_and_the_certificate_finds_it
     # the guardianship rules' own procedure clauses are not in the seeds: their grant is by analogy
     # with the shared procedure, or on the standard's own row (001 annex 1 row 5)
     grant = case.events.get(to_status="granted")
-    assert (
-        grant.legal_basis_source == "001_9090383b8961739a.txt" and grant.legal_basis_clause == "annex 1 row 5"
-    )
+    assert grant.legal_basis_source == "001_9090383b8961739a.txt" and grant.legal_basis_clause == "annex 1 row 5"
 
 
 def test_a_refused_guardianship_records_nothing(world, pop):

@@ -22,14 +22,7 @@ def test_services_list_json(capsys):
     code, out, _ = run_cli(capsys, "services", "list", "--on", "2025-03-01", "--json")
     assert code == 0
     rows = json.loads(out)
-    assert rows == [
-        {
-            "slug": "demo-service",
-            "order_item": 99,
-            "name": {"kk": "Сынақ қызметі", "ru": "Тестовая услуга", "en": "Test service"},
-            "status": "in_force",
-        }
-    ]
+    assert rows == [{"slug": "demo-service", "order_item": 99, "name": {"kk": "Сынақ қызметі", "ru": "Тестовая услуга", "en": "Test service"}, "status": "in_force"}]
     code, out, _ = run_cli(capsys, "services", "list", "--on", "2023-03-01", "--json")
     assert json.loads(out)[0]["status"] == "not_yet_in_force"
 
@@ -39,20 +32,14 @@ def test_services_show_json_contract(capsys):
     d = json.loads(out)
     assert d["version"]["in_force_from"] == "2025-01-01" and d["version"]["in_force_until"] is None
     assert d["version"]["legal_basis"]["citation"] == {"source": "test.txt", "clause": "§2"}
-    assert d["term"] == {
-        "value": 3,
-        "unit": "working_days",
-        "citation": {"source": "test.txt", "clause": "row 3"},
-    }
+    assert d["term"] == {"value": 3, "unit": "working_days", "citation": {"source": "test.txt", "clause": "row 3"}}
     assert [g["item"] for g in d["grounds"]] == [1, 2, 3, 4, 5]
     assert d["grounds"][0]["citation"] == {"source": "test.txt", "clause": "row 9 item 1"}
     assert set(d["grounds"][0]["text"]) == {"kk", "ru", "en"}
 
 
 def test_services_diff(capsys):
-    code, out, _ = run_cli(
-        capsys, "services", "diff", "demo-service", "--from", "2024-06-01", "--to", "2025-06-01", "--json"
-    )
+    code, out, _ = run_cli(capsys, "services", "diff", "demo-service", "--from", "2024-06-01", "--to", "2025-06-01", "--json")
     d = json.loads(out)
     assert d["from"] == "v1" and d["to"] == "v2"
     assert d["changes"]["term"]["from"]["value"] == 5 and d["changes"]["term"]["to"]["value"] == 3
@@ -63,9 +50,7 @@ def test_services_diff(capsys):
 def test_evaluate_json_contract(capsys, tmp_path):
     facts = tmp_path / "f.json"
     facts.write_text(json.dumps(good_applicant(applicant__birth_date="2012-01-01")), encoding="utf-8")
-    code, out, _ = run_cli(
-        capsys, "evaluate", "demo-service", "--facts", str(facts), "--on", "2025-06-02", "--json"
-    )
+    code, out, _ = run_cli(capsys, "evaluate", "demo-service", "--facts", str(facts), "--on", "2025-06-02", "--json")
     d = json.loads(out)
     assert code == 0
     assert d["decision"] == "refuse" and d["version"] == "v2" and d["on"] == "2025-06-02"
@@ -104,43 +89,25 @@ def test_usage_errors_exit_2_one_line(capsys, argv, needle):
         ("[1, 2]", "must be a JSON object"),
         (json.dumps(good_applicant(applicant__married="yes")), "facts fail the schema at applicant.married"),
         (json.dumps(good_applicant(applicant__birth_date="08.08.1985")), "applicant.birth_date"),
-        (
-            json.dumps(good_applicant(applicant__convictions=[{"category": 7}])),
-            "applicant.convictions.0.category",
-        ),
+        (json.dumps(good_applicant(applicant__convictions=[{"category": 7}])), "applicant.convictions.0.category"),
         # closed value sets: a word no rule or declaration knows is an error, nothing is decided
-        (
-            json.dumps(good_applicant(applicant__sex="banana")),
-            "applicant.sex: the value “banana” is not allowed",
-        ),
-        (
-            json.dumps(good_applicant(applicant__relation_to_child="uncle")),
-            "allowed values: close_relative, none",
-        ),
-        (
-            json.dumps(good_applicant(applicant__household_size=0)),
-            "applicant.household_size: the value 0 is out of range",
-        ),
+        (json.dumps(good_applicant(applicant__sex="banana")), "applicant.sex: the value “banana” is not allowed"),
+        (json.dumps(good_applicant(applicant__relation_to_child="uncle")), "allowed values: close_relative, none"),
+        (json.dumps(good_applicant(applicant__household_size=0)), "applicant.household_size: the value 0 is out of range"),
         (json.dumps(good_applicant(applicant__household_size=2.5)), "must be a whole number"),
     ],
 )
 def test_bad_facts_exit_2(capsys, tmp_path, content, needle):
     f = tmp_path / "f.json"
     f.write_text(content, encoding="utf-8")
-    code, out, err = run_cli(
-        capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "en"
-    )
+    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "en")
     assert code == 2 and needle in err and out == ""
 
 
 def test_bad_facts_message_in_the_chosen_language(capsys, tmp_path):
     f = tmp_path / "f.json"
-    f.write_text(
-        json.dumps(good_applicant(applicant__sex="banana", applicant__relation_to_child="uncle")), "utf-8"
-    )
-    code, out, err = run_cli(
-        capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "kk"
-    )
+    f.write_text(json.dumps(good_applicant(applicant__sex="banana", applicant__relation_to_child="uncle")), "utf-8")
+    code, out, err = run_cli(capsys, "evaluate", "demo-service", "--facts", str(f), "--on", "2025-06-02", "--lang", "kk")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "рұқсат етілмеген" in err and "(+1)" in err  # the first of two errors, in Kazakh
 

@@ -51,24 +51,15 @@ def test_determined_any_or_all_forgets_irrelevant_missing_facts(demo_catalog):
 def test_exception_of_a_rule(demo_catalog):
     base = dict(applicant__sex="male", applicant__married=False)
     assert [g.item for g in ev(demo_catalog, good_applicant(**base)).grounds] == [2]
-    r = ev(
-        demo_catalog,
-        good_applicant(**base, child__years_raised_by_applicant=3, child__mother_died_or_deprived=True),
-    )
+    r = ev(demo_catalog, good_applicant(**base, child__years_raised_by_applicant=3, child__mother_died_or_deprived=True))
     assert r.decision == "grant"
     excepted = [g for g in r.all_grounds if g.item == 2][0]
     assert excepted.status == "excepted" and excepted.exception.code == "raised_three_years"
     # 2 years and 11 months is not three years
-    r = ev(
-        demo_catalog,
-        good_applicant(**base, child__years_raised_by_applicant=2.9, child__mother_died_or_deprived=True),
-    )
+    r = ev(demo_catalog, good_applicant(**base, child__years_raised_by_applicant=2.9, child__mother_died_or_deprived=True))
     assert [g.item for g in r.grounds] == [2]
     # the exception unknown while the rule holds: the ground is unknown
-    r = ev(
-        demo_catalog,
-        good_applicant(**base, child__years_raised_by_applicant=5, child__mother_died_or_deprived=...),
-    )
+    r = ev(demo_catalog, good_applicant(**base, child__years_raised_by_applicant=5, child__mother_died_or_deprived=...))
     assert r.decision == "needs_facts" and r.missing_facts == ("child.mother_died_or_deprived",)
 
 
@@ -100,10 +91,7 @@ def test_list_items_with_item_level_exception(demo_catalog):
     r = ev(demo_catalog, good_applicant(applicant__convictions=[unclear]))
     assert r.decision == "needs_facts"
     assert r.missing_facts == ("applicant.convictions[].prosecution_terminated_rehabilitating",)
-    assert (
-        ev(demo_catalog, good_applicant(applicant__convictions=[{"category": "negligent"}])).decision
-        == "grant"
-    )
+    assert ev(demo_catalog, good_applicant(applicant__convictions=[{"category": "negligent"}])).decision == "grant"
 
 
 def test_version_by_date_and_not_in_force(demo_catalog):
@@ -115,10 +103,7 @@ def test_version_by_date_and_not_in_force(demo_catalog):
 
 
 def test_obligations_come_with_a_grant(demo_catalog):
-    r = ev(
-        demo_catalog,
-        good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate=False),
-    )
+    r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate=False))
     assert r.decision == "grant"
     assert [o.code for o in r.obligations] == ["training_within_a_year"]
     assert r.obligations[0].due.as_dict() == {"value": 1, "unit": "calendar_years", "from": "decision"}
@@ -156,14 +141,7 @@ def test_kleene_truth_tables():
 
 @pytest.mark.parametrize(
     "bad",
-    [
-        {"frobnicate": 1},
-        {"all": []},
-        {"lt": [1]},
-        {"item": "x"},
-        {"eq": [1, 2], "ne": [1, 2]},
-        {"in": [{"fact": "a"}, 3]},
-    ],
+    [{"frobnicate": 1}, {"all": []}, {"lt": [1]}, {"item": "x"}, {"eq": [1, 2], "ne": [1, 2]}, {"in": [{"fact": "a"}, 3]}],
 )
 def test_bad_expressions_are_rejected_when_compiling(bad):
     with pytest.raises(ExpressionError):
@@ -172,16 +150,10 @@ def test_bad_expressions_are_rejected_when_compiling(bad):
 
 def test_an_undecidable_duty_is_not_a_complete_grant(demo_catalog):
     # relative, training certificate unknown: the grant's duty cannot be told
-    r = ev(
-        demo_catalog,
-        good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate=...),
-    )
+    r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate=...))
     assert r.decision == "needs_facts" and r.missing_facts == ("applicant.psych_training_certificate",)
     # a malformed value (not a boolean) names no missing fact, and still is no grant
-    r = ev(
-        demo_catalog,
-        good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate="yes"),
-    )
+    r = ev(demo_catalog, good_applicant(applicant__relation_to_child="relative", applicant__psych_training_certificate="yes"))
     assert r.decision == "needs_facts" and r.obligations == ()
 
 

@@ -295,10 +295,7 @@ def test_ground_11_without_the_household_explains_the_range():
     del facts["applicant"]["household_size"]
     r = evaluate_service(load_catalog(), SLUG, facts, ON)
     assert r.decision == "refuse" and [g.item for g in r.grounds] == [11] and r.missing_facts == ()
-    assert (
-        "applicant.household_size ∈ [0, 30000] < subsistence_minimum = 50851"
-        in r.grounds[0].explanation()["en"]
-    )
+    assert "applicant.household_size ∈ [0, 30000] < subsistence_minimum = 50851" in r.grounds[0].explanation()["en"]
     facts["applicant"]["monthly_income"] = 50851  # one minimum: the household decides
     r = evaluate_service(load_catalog(), SLUG, facts, ON)
     assert r.decision == "needs_facts" and r.missing_facts == ("applicant.household_size",)

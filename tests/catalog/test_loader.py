@@ -29,17 +29,11 @@ def test_fixture_loads(demo_catalog):
     "change,message",
     [
         (lambda d: d["versions"][1]["grounds"][0].pop("citation"), "missing key(s) ['citation']"),
-        (
-            lambda d: d["versions"][1]["grounds"][1]["unless"][0].pop("citation"),
-            "missing key(s) ['citation']",
-        ),
+        (lambda d: d["versions"][1]["grounds"][1]["unless"][0].pop("citation"), "missing key(s) ['citation']"),
         (lambda d: d["versions"][1]["steps"][0].pop("citation"), "missing key(s) ['citation']"),
         (lambda d: d["versions"][1]["term"].pop("citation"), "missing key(s) ['citation']"),
         (lambda d: d["versions"][1]["obligations"][0].pop("citation"), "missing key(s) ['citation']"),
-        (
-            lambda d: d["versions"][1]["grounds"][0]["citation"].update(clause=""),
-            "non-empty source and clause",
-        ),
+        (lambda d: d["versions"][1]["grounds"][0]["citation"].update(clause=""), "non-empty source and clause"),
         (lambda d: d["versions"][1]["grounds"][0].update(colour="red"), "unknown key(s) ['colour']"),
         (lambda d: d.update(owner="me"), "unknown key(s) ['owner']"),
         (lambda d: d["versions"][0].update(in_force_until="2025-02-01"), "version windows overlap"),
@@ -49,8 +43,7 @@ def test_fixture_loads(demo_catalog):
         (lambda d: d["versions"][1]["channels"][0].update(channel="fax"), "unknown channel"),
         (
             lambda d: d["versions"][1].update(
-                schedules={"provider": "night-shift"},
-                schedules_citation={"source": "test.txt", "clause": "row 7"},
+                schedules={"provider": "night-shift"}, schedules_citation={"source": "test.txt", "clause": "row 7"}
             ),
             "unknown schedule 'night-shift' for channel 'provider'",
         ),

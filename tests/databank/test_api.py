@@ -23,11 +23,7 @@ def _client(iin):
 
 def test_certificate_request_is_decided_in_one_call():
     services.record_placement(
-        source="import",
-        kind="guardianship",
-        carer_iin=GUARDIAN,
-        child_iin=CHILD,
-        started_on=dt.date(2024, 1, 10),
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2024, 1, 10)
     )
     c = _client(GUARDIAN)
     r = c.post(

@@ -46,11 +46,7 @@ def test_an_order_flows_into_the_data_bank_and_the_certificate_is_granted():
 
 def test_refusal_when_the_data_bank_has_no_record():
     services.record_placement(
-        source="import",
-        kind="guardianship",
-        carer_iin=GUARDIAN,
-        child_iin=CHILD,
-        started_on=dt.date(2025, 5, 20),
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     req = services.request_guardianship_certificate(OTHER, CHILD, True, AT)
     assert req.decision == "refuse" and [g["item"] for g in req.grounds] == [1]
@@ -60,19 +56,11 @@ def test_refusal_when_the_data_bank_has_no_record():
 
 def test_a_placement_not_yet_started_or_ended_or_of_another_kind_is_no_record():
     services.record_placement(
-        source="import",
-        kind="foster_family",
-        carer_iin=GUARDIAN,
-        child_iin=CHILD,
-        started_on=dt.date(2025, 5, 20),
+        source="import", kind="foster_family", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     assert services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT).decision == "refuse"
     p = services.record_placement(
-        source="import",
-        kind="guardianship",
-        carer_iin=GUARDIAN,
-        child_iin=CHILD,
-        started_on=dt.date(2026, 4, 1),
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2026, 4, 1)
     )
     assert services.request_guardianship_certificate(GUARDIAN, CHILD, True, AT).decision == "refuse"
     services.end_placement(p, on=dt.date(2026, 5, 1))
@@ -82,11 +70,7 @@ def test_a_placement_not_yet_started_or_ended_or_of_another_kind_is_no_record():
 
 def test_no_consent_refuses_without_reading_the_data_bank():
     services.record_placement(
-        source="import",
-        kind="guardianship",
-        carer_iin=GUARDIAN,
-        child_iin=CHILD,
-        started_on=dt.date(2025, 5, 20),
+        source="import", kind="guardianship", carer_iin=GUARDIAN, child_iin=CHILD, started_on=dt.date(2025, 5, 20)
     )
     req = services.request_guardianship_certificate(GUARDIAN, CHILD, False, AT)
     assert req.decision == "refuse" and [g["item"] for g in req.grounds] == [2]

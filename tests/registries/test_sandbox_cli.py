@@ -12,11 +12,7 @@ def qamqor(data_dir, *args):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "QAMQOR_SANDBOX_SEED")}
     env["QAMQOR_DATA_DIR"] = str(data_dir)
     return subprocess.run(
-        [sys.executable, "-m", "qamqor", "sandbox", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
+        [sys.executable, "-m", "qamqor", "sandbox", *args], env=env, capture_output=True, text=True, timeout=240
     )
 
 
@@ -36,8 +32,4 @@ def test_generate_then_sample_and_token_use_that_population(tmp_path):
     assert len(token.stdout.strip()) == 40
 
     stranger = qamqor(tmp_path, "token", "--iin", "850808310738")  # valid IIN, not in this population
-    assert (
-        stranger.returncode == 2
-        and "no sandbox person" in stranger.stderr
-        and "Traceback" not in stranger.stderr
-    )
+    assert stranger.returncode == 2 and "no sandbox person" in stranger.stderr and "Traceback" not in stranger.stderr

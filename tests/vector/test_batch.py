@@ -77,8 +77,7 @@ def test_absent_facts_as_rows_or_as_a_mask():
 
 
 @pytest.mark.parametrize(
-    "slug",
-    [SLUG, "foster-family-placement", "patronage-placement", "parent-meeting-permission", "camp-referral"],
+    "slug", [SLUG, "foster-family-placement", "patronage-placement", "parent-meeting-permission", "camp-referral"]
 )
 def test_scenarios_through_the_batch_path(slug):
     catalog = load_catalog()
