@@ -1,4 +1,5 @@
-"""URL map: `/` home, `/portal/` and `/backoffice/` the pages, `/sign-in/`, `/api/v1/` the REST API, `/api/schema/` OpenAPI 3, `/api/docs/` Swagger UI."""
+"""URL map: `/` home, `/portal/` and `/backoffice/` the pages (with `/sign-in/`), `/api/v1/` the REST
+API, `/api/schema/` OpenAPI 3, `/api/docs/` Swagger UI."""
 
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
