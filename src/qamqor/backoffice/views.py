@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +19,7 @@ from qamqor.backoffice import forms as action_forms
 from qamqor.cases import actions, selectors
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
-from qamqor.project.pagetags import action_label
+from qamqor.project.pagetags import action_label, in_lang, source_label
 
 
 def _staff(user) -> None:
@@ -108,21 +108,28 @@ def act(request, pk: int, name: str):
     ctx = _case_context(request, selectors.case_for(request.user, pk, purpose="view"), {name: form})
     ctx["error"] = str(error) if error else _("Correct the errors in the form.")
     ctx["error_action"] = name
-    ctx["error_details"] = _details(error)
+    ctx["error_details"] = _details(error, ctx["version"])
     code = 409 if error is not None and error.code == "concurrent_update" else 400
     return render(request, "backoffice/case.html", ctx, status=code)
 
 
-def _details(error) -> list[str]:
-    """What the case layer listed with its refusal (missing documents or facts), as lines."""
+def _details(error, version) -> list[str]:
+    """What the case layer listed with its refusal, in the page's language: the missing documents by
+    name, the missing facts with the sources the law accepts them from, the grounds with clauses."""
     if error is None:
         return []
+    lang = translation.get_language() or "kk"
+    names = {d.code: d.name.get(lang) for d in version.documents} if version is not None else {}
     out = []
     for key, value in (error.details or {}).items():
-        if isinstance(value, list | tuple):
-            out.extend(
-                f"{key}: {v}" if not isinstance(v, dict) else f"{key}: {v.get('path') or v}" for v in value
-            )
-        elif isinstance(value, str | int):
-            out.append(f"{key}: {value}")
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if key in ("missing_documents", "expired_documents") and isinstance(item, str):
+                out.append(names.get(item, item))
+            elif key == "missing_facts" and isinstance(item, dict):
+                sources = ", ".join(source_label(a) for a in item.get("accepted", []))
+                out.append(f"{item.get('fact')} — {sources}" if sources else str(item.get("fact")))
+            elif key == "grounds" and isinstance(item, dict):
+                out.append(in_lang(item.get("explanation")) or str(item.get("code")))
+            elif isinstance(item, str | int):
+                out.append(f"{key}: {item}")
     return out
