@@ -194,3 +194,35 @@ def test_decide_records_the_findings_and_makes_the_move_the_rules_give(demo):
     assert [g["code"] for g in decision.grounds] == ["false_documents"]
     body = text(page(officer).get(f"/backoffice/cases/{case.pk}/"))
     assert "annex 2 row 9 item 1" in body.split("Latest evaluation")[1]
+
+
+def test_findings_form_asks_each_fact_an_official_may_establish_in_its_type():
+    from django.utils import translation
+
+    from qamqor.backoffice.forms import FindingsForm
+    from qamqor.catalog import active_catalog
+
+    version = active_catalog().service("guardianship-establishment").version_on(dt.date(2026, 12, 3))
+    with translation.override("en"):
+        form = FindingsForm(
+            {
+                "finding-child-years_raised_by_applicant": "3",
+                "evidence-child-years_raised_by_applicant": "School records.",
+                "finding-applicant-legal_capacity": "limited",
+                "evidence-applicant-legal_capacity": "Court decision No. 5.",
+                "finding-applicant-permanent_residence": "true",
+                "evidence-applicant-permanent_residence": "Address register.",
+            },
+            version=version,
+        )
+        assert form.is_valid(), form.errors
+        labels = dict(form.fields["finding-applicant-legal_capacity"].choices)
+    assert form.arguments()["findings"] == {
+        "child.years_raised_by_applicant": 3.0,
+        "applicant.legal_capacity": "limited",
+        "applicant.permanent_residence": True,
+    }
+    assert labels["limited"] == "limited" and "" in labels
+    assert "finding-applicant-convictions" not in form.fields  # the criminal-records system's
+    bad = FindingsForm({"finding-child-years_raised_by_applicant": "-1"}, version=version)
+    assert not bad.is_valid() and "finding-child-years_raised_by_applicant" in bad.errors

@@ -5,6 +5,7 @@ the version lets an official establish (`fact_sources` accepting `officer`), eac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -71,6 +72,12 @@ def _ground_label(version, path: str) -> str:
 
 
 FINDING_CHOICES = (("", _("not examined")), ("true", _("found")), ("false", _("not found")))
+VALUE_LABELS = {  # the closed values an official may find (legal capacity, parental rights)
+    "full": _("full"),
+    "limited": _("limited"),
+    "incapable": _("incapable"),
+    "deprived": _("deprived"),
+}
 
 
 class FindingsForm(forms.Form):
@@ -90,16 +97,24 @@ class FindingsForm(forms.Form):
             node = schema
             for part in path.split("."):
                 node = (node.get("properties") or {}).get(part) or {}
+            types = node.get("type")
+            types = [types] if isinstance(types, str) else list(types or [])
+            label = _ground_label(version, path)
             if "enum" in node:
-                choices = [("", _("not examined"))] + [(v, v) for v in node["enum"] if v is not None]
-            elif node.get("type") == "boolean":
-                choices = list(FINDING_CHOICES)
-            else:  # numbers and lists: through the API (its body takes any value of the schema)
+                choices = [("", _("not examined"))] + [
+                    (v, VALUE_LABELS.get(v, v)) for v in node["enum"] if v is not None
+                ]
+                field = forms.ChoiceField(label=label, choices=choices, required=False)
+            elif "boolean" in types:
+                field = forms.ChoiceField(label=label, choices=FINDING_CHOICES, required=False)
+            elif "integer" in types:
+                field = forms.IntegerField(label=label, required=False, min_value=node.get("minimum", 0))
+            elif "number" in types:
+                field = forms.DecimalField(label=label, required=False, min_value=node.get("minimum", 0))
+            else:  # lists of records (convictions): the registries' answers, not an official's form
                 continue
             key = path.replace(".", "-")
-            self.fields[f"finding-{key}"] = forms.ChoiceField(
-                label=_ground_label(version, path), choices=choices, required=False
-            )
+            self.fields[f"finding-{key}"] = field
             self.fields[f"evidence-{key}"] = forms.CharField(
                 label=_("Evidence: the documents examined and why"),
                 max_length=5000,
@@ -114,9 +129,11 @@ class FindingsForm(forms.Form):
         for path in self.paths:
             key = path.replace(".", "-")
             raw = data.get(f"finding-{key}")
-            if not raw:
+            if raw is None or raw == "":
                 continue
-            findings[path] = {"true": True, "false": False}.get(raw, raw)
+            if isinstance(raw, Decimal):
+                raw = float(raw)
+            findings[path] = {"true": True, "false": False}.get(raw, raw) if isinstance(raw, str) else raw
             text = (data.get(f"evidence-{key}") or "").strip()
             if text:
                 evidence[path] = text
