@@ -138,7 +138,7 @@ def test_every_page_passes_axe_in_each_language(open_page, shot, lang):
 
     aliya = get_user_model().objects.get(username="recipient-aliya")
     mine = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
-    for url in ("/portal/applications/", f"/portal/applications/{mine.pk}/"):
+    for url in ("/portal/applications/", f"/portal/applications/{mine.pk}/", "/portal/who-read-my-data/"):
         page.goto(url)
         found += _axe(page, url)
     # the officer's pages

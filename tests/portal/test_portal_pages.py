@@ -181,3 +181,20 @@ def test_not_found_and_not_allowed_pages_are_in_the_users_language(demo):
     assert r.status_code == 404 and "Страница не найдена" in text(r) and 'lang="ru"' in text(r)
     r = page("kk", demo("recipient-aliya")).get("/backoffice/")
     assert r.status_code == 403 and "Рұқсат етілмейді" in text(r)
+
+
+def test_who_read_my_data_lists_the_officials_reads_and_the_registry_queries(demo):
+    aliya, officer = demo("recipient-aliya"), demo("astana-officer")
+    from qamqor.cases.models import Application
+
+    case = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
+    officer_client = Client()
+    officer_client.force_login(officer)
+    assert officer_client.get(f"/backoffice/cases/{case.pk}/").status_code == 200
+    body = text(page("en", aliya).get("/portal/who-read-my-data/"))
+    reads = body.split("Officials who opened your data")[-1]  # the table after its caption
+    assert case.number in reads and "provider officer" in reads and "viewed the case" in reads
+    # another person's reads are not shown
+    marat_case = Application.objects.filter(applicant__iin=demo("recipient-marat").iin).first()
+    officer_client.get(f"/backoffice/cases/{marat_case.pk}/")
+    assert marat_case.number not in text(page("en", aliya).get("/portal/who-read-my-data/"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, views
+from qamqor.portal import cabinet, ledger, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("applications/", cabinet.applications, name="applications"),
     path("applications/<int:pk>/", cabinet.status, name="status"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
+    path("who-read-my-data/", ledger.my_ledger, name="ledger"),
 ]

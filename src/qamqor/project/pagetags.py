@@ -197,3 +197,24 @@ def service_name(slug: str) -> str:
         return active_catalog().service(slug).names.get(_lang())
     except UnknownService:
         return slug
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """A role's name (the system's own moves: "the system")."""
+    from qamqor.accounts.models import Role
+
+    if role == "system":
+        return str(_("the system"))
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role
+
+
+@register.filter
+def purpose_label(purpose: str) -> str:
+    """Why personal data was read: viewing the case, or the action it was read for."""
+    if purpose.startswith("action:"):
+        return action_label(purpose.split(":", 1)[1])
+    return str(_("viewed the case")) if purpose == "view" else purpose
