@@ -29,14 +29,33 @@ def tab_to(page, selector: str, limit: int = 300) -> None:
     raise AssertionError(f"{selector} is not reachable by Tab")
 
 
+def choose(page, name: str, value: str) -> None:
+    """Tab into a group of radio buttons (focus lands on the chosen one), then arrow to `value`."""
+    tab_to(page, f"input[name='{name}']:checked")
+    wanted = page.locator(f"input[name='{name}'][value='{value}']")
+    for _ in range(20):
+        if wanted.is_checked():
+            return
+        page.keyboard.press("ArrowUp")
+    raise AssertionError(f"{name}={value} is not reachable by the arrow keys")
+
+
 def test_recipient_asks_can_i_apply_for_a_camp_referral(open_page, shot):
+    """By keyboard alone: Tab to each link and Enter, arrows within a group of choices."""
     page = open_page("kk")
     page.goto("/portal/")
-    page.click("a[href='/portal/services/camp-referral/']")
-    page.click("a[href='/portal/services/camp-referral/check/']")
-    page.check("input[name='f-child-category'][value='low_income']")
-    page.check("input[name='consent'][value='yes']")
-    page.click("button.primary")
+    for link in (
+        "a[href='/portal/services/camp-referral/']",
+        "a[href='/portal/services/camp-referral/check/']",
+    ):
+        tab_to(page, link)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    choose(page, "f-child-category", "low_income")
+    choose(page, "consent", "yes")  # already chosen: Tab reaches it
+    tab_to(page, "button.primary")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     answer = page.locator("#answer")
     assert answer.is_visible()
     text = answer.inner_text()
