@@ -226,3 +226,22 @@ def test_findings_form_asks_each_fact_an_official_may_establish_in_its_type():
     assert "finding-applicant-convictions" not in form.fields  # the criminal-records system's
     bad = FindingsForm({"finding-child-years_raised_by_applicant": "-1"}, version=version)
     assert not bad.is_valid() and "finding-child-years_raised_by_applicant" in bad.errors
+
+
+def test_queue_filters_by_service_and_status(demo):
+    officer = demo("astana-officer")
+    from qamqor.cases import selectors
+
+    everything = list(selectors.work_queue(officer))
+    camp = [c for c in everything if c.service_slug == "camp-referral"]
+    other = [c for c in everything if c.service_slug != "camp-referral"]
+    assert camp and other
+    body = text(page(officer).get("/backoffice/?service=camp-referral"))
+    table = body.split("<tbody>")[1]
+    assert all(c.number in table for c in camp) and not any(c.number in table for c in other)
+    body = text(page(officer).get("/backoffice/?status=at_provider"))
+    assert [c.number for c in everything if c.status == "at_provider"][0] in body
+    assert not any(c.number in body.split("<tbody>")[1] for c in everything if c.status != "at_provider")
+    # an unknown filter is ignored: the whole queue
+    body = text(page(officer).get("/backoffice/?service=nonsense&status=withdrawn"))
+    assert all(c.number in body for c in everything)

@@ -19,6 +19,7 @@ from qamqor.backoffice import forms as action_forms
 from qamqor.cases import actions, selectors
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
+from qamqor.catalog import active_catalog
 from qamqor.project.pagetags import action_label, in_lang, source_label
 
 
@@ -33,10 +34,15 @@ def queue(request):
     now = timezone.now()
     today = timezone.localdate(now)
     within = settings.QAMQOR_AT_RISK_WORKING_DAYS
-    rows = [
-        (case, selectors.queue_flags(case, today, now, within)) for case in selectors.work_queue(request.user)
-    ]
-    return render(request, "backoffice/queue.html", {"rows": rows, "today": today, "within": within})
+    services = list(active_catalog().services)
+    statuses = selectors.open_statuses()
+    # a filter that is not one of the choices is ignored (the whole queue), never an error page
+    service = request.GET.get("service") if request.GET.get("service") in services else ""
+    status = request.GET.get("status") if request.GET.get("status") in statuses else ""
+    cases = selectors.work_queue(request.user, service=service or None, status=status or None)
+    rows = [(case, selectors.queue_flags(case, today, now, within)) for case in cases]
+    ctx = {"rows": rows, "today": today, "within": within, "services": services, "statuses": statuses}
+    return render(request, "backoffice/queue.html", {**ctx, "service": service, "status": status})
 
 
 def _version(case):

@@ -76,6 +76,11 @@ def fact_sources(case: Application, on: dt.date, *, rows=None) -> dict:
     return current_facts(case, version, on=on, rows=rows).sources
 
 
+def open_statuses() -> list[str]:
+    """The statuses a case can wait in (not terminal), in the table's order (the queue's filter)."""
+    return [str(x) for x in Status if x not in TERMINAL]
+
+
 def visible_cases(user, *, status: str | None = None, service: str | None = None) -> QuerySet[Application]:
     qs = cases_visible_to(user).select_related("provider", "office")
     if status:
@@ -109,13 +114,15 @@ def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int
     return {"overdue": overdue, "at_risk": at_risk, "watch": watch}
 
 
-def work_queue(user) -> QuerySet[Application]:
-    """Open cases the user may see, by due date (no due date last)."""
-    return (
-        cases_visible_to(user)
-        .exclude(status__in=[str(x) for x in TERMINAL])
-        .select_related("provider", "office")
-        .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")
+def work_queue(user, *, service: str | None = None, status: str | None = None) -> QuerySet[Application]:
+    """Open cases the user may see, by due date (no due date last); of one service or status if given."""
+    qs = cases_visible_to(user).exclude(status__in=[str(x) for x in TERMINAL])
+    if service:
+        qs = qs.filter(service_slug=service)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("provider", "office").order_by(
+        F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id"
     )[:QUEUE_LIMIT]
 
 
