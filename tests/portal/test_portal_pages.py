@@ -191,8 +191,10 @@ def test_who_read_my_data_lists_the_officials_reads_and_the_registry_queries(dem
     officer_client = Client()
     officer_client.force_login(officer)
     assert officer_client.get(f"/backoffice/cases/{case.pk}/").status_code == 200
+    assert page("en", aliya).get(f"/portal/applications/{case.pk}/").status_code == 200  # her own read
     body = text(page("en", aliya).get("/portal/who-read-my-data/"))
     reads = body.split("Officials who opened your data")[-1]  # the table after its caption
+    assert "recipient" not in reads
     assert case.number in reads and "provider officer" in reads and "viewed the case" in reads
     # another person's reads are not shown
     marat_case = Application.objects.filter(applicant__iin=demo("recipient-marat").iin).first()

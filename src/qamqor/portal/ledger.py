@@ -20,5 +20,7 @@ def my_ledger(request):
     queries, reads = [], []
     if iin:
         queries = [(q, REGISTRY_NAMES.get(q.registry)) for q in ledger_for(iin)[:LIMIT]]
-        reads = list(PersonalDataAccess.objects.filter(subject_iin=iin).order_by("-at", "-id")[:LIMIT])
+        # others' reads: the recipient's own views of their applications are logged too, not shown
+        others = PersonalDataAccess.objects.filter(subject_iin=iin).exclude(actor_id=request.user.pk)
+        reads = list(others.order_by("-at", "-id")[:LIMIT])
     return render(request, "portal/ledger.html", {"queries": queries, "reads": reads})
