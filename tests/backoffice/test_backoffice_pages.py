@@ -245,3 +245,24 @@ def test_queue_filters_by_service_and_status(demo):
     # an unknown filter is ignored: the whole queue
     body = text(page(officer).get("/backoffice/?service=nonsense&status=withdrawn"))
     assert all(c.number in body for c in everything)
+
+
+def test_queue_pages_hold_a_hundred_rows_in_due_date_order(demo):
+    import importlib.util
+    from pathlib import Path
+
+    from qamqor.cases import selectors
+
+    officer = demo("astana-officer")
+    # the bench's copies of the demo cases (bench/pages.py), loaded by path: bench/ is no package
+    spec = importlib.util.spec_from_file_location("bench_pages", Path(__file__).parents[2] / "bench" / "pages.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.copy_cases(150)
+    numbers = [c.number for c in selectors.work_queue(officer)]
+    assert len(numbers) > 100
+    first = text(page(officer).get("/backoffice/"))
+    second = text(page(officer).get("/backoffice/?page=2"))
+    assert numbers[0] in first and numbers[99] in first and numbers[100] not in first
+    assert numbers[100] in second and numbers[0] not in second.split("<tbody>")[1]
+    assert 'rel="next"' in first and 'rel="prev"' in second

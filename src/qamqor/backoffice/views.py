@@ -20,7 +20,9 @@ from qamqor.cases import actions, selectors
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
 from qamqor.catalog import active_catalog
-from qamqor.project.pagetags import action_label, in_lang, source_label
+from qamqor.project.pagetags import action_label, in_lang, service_name, source_label, status_label
+
+PAGE = 100  # rows of the queue per page (the queue holds up to selectors.QUEUE_LIMIT)
 
 
 def _staff(user) -> None:
@@ -39,9 +41,36 @@ def queue(request):
     # a filter that is not one of the choices is ignored (the whole queue), never an error page
     service = request.GET.get("service") if request.GET.get("service") in services else ""
     status = request.GET.get("status") if request.GET.get("status") in statuses else ""
-    cases = selectors.work_queue(request.user, service=service or None, status=status or None)
-    rows = [(case, selectors.queue_flags(case, today, now, within)) for case in cases]
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE
+    # one row more than a page says whether there is a next one
+    cases = list(
+        selectors.work_queue(request.user, service=service or None, status=status or None)[
+            start : start + PAGE + 1
+        ]
+    )
+    more, cases = len(cases) > PAGE, cases[:PAGE]
+    # labels once per status and service, not once per row (the queue has up to 500 rows)
+    names = {slug: service_name(slug) for slug in services}
+    labels = {code: status_label(code) for code in statuses}
+    rows = [
+        (
+            case,
+            selectors.queue_flags(case, today, now, within),
+            names.get(case.service_slug, case.service_slug),
+            labels.get(case.status, case.status),
+        )
+        for case in cases
+    ]
     ctx = {"rows": rows, "today": today, "within": within, "services": services, "statuses": statuses}
+    ctx["service_names"], ctx["status_labels"] = names, labels
+    query = "&".join(f"{k}={v}" for k, v in (("service", service), ("status", status)) if v)
+    ctx["previous"] = f"?{query}&page={number - 1}" if number > 1 else None
+    ctx["next"] = f"?{query}&page={number + 1}" if more else None
+    ctx["page_number"] = number
     return render(request, "backoffice/queue.html", {**ctx, "service": service, "status": status})
 
 

@@ -121,9 +121,15 @@ def work_queue(user, *, service: str | None = None, status: str | None = None) -
         qs = qs.filter(service_slug=service)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("provider", "office").order_by(
-        F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id"
-    )[:QUEUE_LIMIT]
+    # the list needs no personal data and no facts: the applicant is not joined, the facts not read
+    return (
+        qs.select_related(None)
+        .select_related("provider", "office")
+        .defer("facts")
+        .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")[
+            :QUEUE_LIMIT
+        ]
+    )
 
 
 def cabinet_result(case: Application, lang: str = "kk") -> dict:
