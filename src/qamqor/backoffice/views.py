@@ -53,7 +53,7 @@ def queue(request):
         ]
     )
     more, cases = len(cases) > PAGE, cases[:PAGE]
-    # labels once per status and service, not once per row (the queue has up to 500 rows)
+    # labels once per status and service, not once per row
     names = {slug: service_name(slug) for slug in services}
     labels = {code: status_label(code) for code in statuses}
     rows = [
