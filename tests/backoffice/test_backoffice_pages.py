@@ -255,7 +255,9 @@ def test_queue_pages_hold_a_hundred_rows_in_due_date_order(demo):
 
     officer = demo("astana-officer")
     # the bench's copies of the demo cases (bench/pages.py), loaded by path: bench/ is no package
-    spec = importlib.util.spec_from_file_location("bench_pages", Path(__file__).parents[2] / "bench" / "pages.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_pages", Path(__file__).parents[2] / "bench" / "pages.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     bench.copy_cases(150)
@@ -266,3 +268,29 @@ def test_queue_pages_hold_a_hundred_rows_in_due_date_order(demo):
     assert numbers[0] in first and numbers[99] in first and numbers[100] not in first
     assert numbers[100] in second and numbers[0] not in second.split("<tbody>")[1]
     assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+def test_an_operator_hands_the_result_over_against_an_identity_document(demo):
+    operator = demo("astana-operator")
+    case = one(status="held_at_state_corp", office__code="astana-con-1")
+    body = text(page(operator).get("/backoffice/"))
+    assert case.number in body  # the office's queue
+    form = text(page(operator).get(f"/backoffice/cases/{case.pk}/"))
+    assert 'name="hand_over-on"' in form and "a notarised power of attorney" in form
+    missing = page(operator).post(
+        f"/backoffice/cases/{case.pk}/actions/hand_over/",
+        {"version": case.version, "hand_over-on": "identity_document"},
+    )
+    assert missing.status_code == 400  # the document's number is required
+    r = page(operator).post(
+        f"/backoffice/cases/{case.pk}/actions/hand_over/",
+        {
+            "version": case.version,
+            "hand_over-on": "identity_document",
+            "hand_over-document_number": "N012345678",
+        },
+    )
+    assert r.status_code == 302, text(r)[:2000]
+    case.refresh_from_db()
+    assert case.status == "handed_over"
+    assert case.events.filter(action="hand_over", actor=operator).exists()

@@ -168,5 +168,12 @@ def test_every_page_passes_axe_in_each_language(open_page, shot, lang):
         officer.goto(url)
         assert officer.locator("html").get_attribute("lang") == lang
         found += _axe(officer, url)
+    # the State Corporation operator's case page (the hand-over form: a group of choices)
+    operator = open_page(lang)
+    sign_in(operator, "astana-operator")
+    held = Application.objects.filter(office__code="astana-con-1", status="held_at_state_corp").first()
+    operator.goto(f"/backoffice/cases/{held.pk}/")
+    assert operator.locator("input[name='hand_over-on']").count() == 2
+    found += _axe(operator, "operator's case page")
     shot(officer, f"axe-case-page-{lang}")
     assert not found, found
