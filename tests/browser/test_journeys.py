@@ -122,6 +122,9 @@ PUBLIC = [
     "/portal/services/camp-referral/check/",
     "/sign-in/",
     "/portal/services/no-such-service/",  # the 404 page
+    "/portal/sign-in/code/",  # the demo's one-time code sign-in and its outbox
+    "/portal/sign-in/code/verify/",
+    "/portal/outbox/",
 ]
 
 

@@ -3,6 +3,7 @@ the status page and withdrawal (issue 13)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -200,3 +201,51 @@ def test_who_read_my_data_lists_the_officials_reads_and_the_registry_queries(dem
     marat_case = Application.objects.filter(applicant__iin=demo("recipient-marat").iin).first()
     officer_client.get(f"/backoffice/cases/{marat_case.pk}/")
     assert marat_case.number not in text(page("en", aliya).get("/portal/who-read-my-data/"))
+
+
+def _code_from_outbox(client) -> str:
+    return re.search(r"Qamqor: (\d{6})", client.get("/portal/outbox/").content.decode()).group(1)
+
+
+def test_sign_in_with_a_one_time_code_from_the_demo_outbox(demo):
+    aliya = demo("recipient-aliya")
+    c = page("en")
+    assert c.post("/portal/sign-in/code/", {"iin": "123"}).status_code == 200  # not an IIN: the form again
+    r = c.post("/portal/sign-in/code/", {"iin": aliya.iin})
+    assert r.status_code == 302 and r["Location"] == "/portal/sign-in/code/verify/"
+    code = _code_from_outbox(c)
+    wrong = "000000" if code != "000000" else "111111"
+    bad = c.post("/portal/sign-in/code/verify/", {"iin": aliya.iin, "code": wrong})
+    assert bad.status_code == 400 and "no longer valid" in text(bad)
+    ok = c.post("/portal/sign-in/code/verify/", {"iin": aliya.iin, "code": code})
+    assert ok.status_code == 302 and ok["Location"] == "/portal/applications/"
+    assert c.get("/portal/applications/").status_code == 200
+    # used once
+    again = page("en").post("/portal/sign-in/code/verify/", {"iin": aliya.iin, "code": code})
+    assert again.status_code == 400
+
+
+def test_a_code_allows_five_tries_and_an_unknown_iin_gets_the_same_answer(demo):
+    aliya = demo("recipient-aliya")
+    c = page("en")
+    c.post("/portal/sign-in/code/", {"iin": aliya.iin})
+    code = _code_from_outbox(c)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        c.post("/portal/sign-in/code/verify/", {"iin": aliya.iin, "code": wrong})
+    assert c.post("/portal/sign-in/code/verify/", {"iin": aliya.iin, "code": code}).status_code == 400
+    from qamqor.portal.models import SignInCode
+    from qamqor.rules.iin import make_iin
+
+    before = SignInCode.objects.count()
+    nobody = make_iin(dt.date(1999, 1, 1), "male", 4321)  # a valid IIN of nobody registered
+    unknown = c.post("/portal/sign-in/code/", {"iin": nobody})
+    assert unknown.status_code == 302 and unknown["Location"] == "/portal/sign-in/code/verify/"
+    assert SignInCode.objects.count() == before
+    assert "000000" not in str(SignInCode.objects.values_list("code_hash", flat=True))
+
+
+def test_no_code_sign_in_in_production(demo, settings):
+    settings.QAMQOR_DEMO, settings.QAMQOR_PRODUCTION = False, True
+    for url in ("/portal/sign-in/code/", "/portal/sign-in/code/verify/", "/portal/outbox/"):
+        assert page().get(url).status_code == 404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, ledger, views
+from qamqor.portal import cabinet, ledger, signin, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/", cabinet.status, name="status"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
     path("who-read-my-data/", ledger.my_ledger, name="ledger"),
+    path("sign-in/code/", signin.request_code, name="code-request"),
+    path("sign-in/code/verify/", signin.verify_code, name="code-verify"),
+    path("outbox/", signin.outbox, name="outbox"),
 ]
