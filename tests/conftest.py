@@ -178,3 +178,15 @@ def office_hours():
 
     with time_machine.travel(MON, tick=True):
         yield
+# --- the demo data (the pages' tests: tests/portal, tests/backoffice, tests/browser) --------------
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data as `qamqor serve` loads it: a function giving a demo user by name."""
+    from django.contrib.auth import get_user_model
+
+    from qamqor.demo import load_demo_data
+
+    load_demo_data()
+    return lambda username: get_user_model().objects.get(username=username)

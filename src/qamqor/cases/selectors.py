@@ -13,7 +13,7 @@ from qamqor.cases.actions.deadlines import step_due
 from qamqor.cases.actions.facts import current_facts
 from qamqor.cases.exceptions import ServiceNotAvailable
 from qamqor.cases.models import Application, DecisionKind
-from qamqor.cases.transitions import TERMINAL, Status, moves_from
+from qamqor.cases.transitions import TERMINAL, Status, basis_for, moves_from
 from qamqor.rules.calendar import fmt, local, working_days_between
 from qamqor.rules.types import LANGS
 
@@ -52,6 +52,19 @@ def allowed_actions(user, case: Application) -> list[str]:
     return names
 
 
+def action_bases(user, case: Application) -> dict[str, dict]:
+    """The legal basis of each action `allowed_actions` offers this user (the table's basis under the
+    case's procedure text, as the event will record it; `decide` has its decision move's)."""
+    role = getattr(user, "role", "")
+    out: dict[str, dict] = {}
+    for t in moves_from(case.status, case.channel):
+        if role in t.roles:
+            basis = basis_for(t, case.procedure_source).as_dict()
+            for name in ((DECIDE,) if t.decides else ()) + (t.action,):
+                out.setdefault(name, basis)
+    return out
+
+
 def fact_sources(case: Application, on: dt.date, *, rows=None) -> dict:
     """Every fact of the case with its source (registry, officer's finding, declaration…); `rows`
     when the caller has them (a fresh submission), else the (prefetched) relation."""
@@ -61,6 +74,11 @@ def fact_sources(case: Application, on: dt.date, *, rows=None) -> dict:
         return {}
     rows = case.fact_rows.all() if rows is None else rows
     return current_facts(case, version, on=on, rows=rows).sources
+
+
+def open_statuses() -> list[str]:
+    """The statuses a case can wait in (not terminal), in the table's order (the queue's filter)."""
+    return [str(x) for x in Status if x not in TERMINAL]
 
 
 def visible_cases(user, *, status: str | None = None, service: str | None = None) -> QuerySet[Application]:
@@ -96,14 +114,22 @@ def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int
     return {"overdue": overdue, "at_risk": at_risk, "watch": watch}
 
 
-def work_queue(user) -> QuerySet[Application]:
-    """Open cases the user may see, by due date (no due date last)."""
+def work_queue(user, *, service: str | None = None, status: str | None = None) -> QuerySet[Application]:
+    """Open cases the user may see, by due date (no due date last); of one service or status if given."""
+    qs = cases_visible_to(user).exclude(status__in=[str(x) for x in TERMINAL])
+    if service:
+        qs = qs.filter(service_slug=service)
+    if status:
+        qs = qs.filter(status=status)
+    # the list needs no personal data and no facts: the applicant is not joined, the facts not read
     return (
-        cases_visible_to(user)
-        .exclude(status__in=[str(x) for x in TERMINAL])
+        qs.select_related(None)
         .select_related("provider", "office")
-        .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")
-    )[:QUEUE_LIMIT]
+        .defer("facts")
+        .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")[
+            :QUEUE_LIMIT
+        ]
+    )
 
 
 def cabinet_result(case: Application, lang: str = "kk") -> dict:

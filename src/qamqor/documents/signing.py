@@ -201,7 +201,25 @@ def sign(pdf: bytes, organisation: str, *, reason: str | None = None) -> bytes:
     # plus a margin for the signature and attributes: every reserved byte is written as two hex
     # digits that each verification reads back one by one.
     reserve = config().get("SIGNATURE_BYTES_RESERVED") or _reserve(pdf_signer.signer, tsa)
-    out = pdf_signer.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)), output=io.BytesIO(), bytes_reserved=reserve
+    out = outside_event_loop(
+        pdf_signer.sign_pdf,
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        output=io.BytesIO(),
+        bytes_reserved=reserve,
     )
     return out.getvalue()
+
+
+def outside_event_loop(fn, *args, **kwargs):
+    """`fn(*args, **kwargs)` for pyHanko's synchronous calls, which run their own `asyncio.run`: in a
+    thread of its own when this thread already runs an event loop (an ASGI server, a browser-driving
+    test), directly otherwise."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()

@@ -22,6 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from qamqor.documents import registry, services, signing
 from qamqor.documents.models import IssuedDocument
+from qamqor.documents.signing import outside_event_loop
 
 STATUS_TEXT = {
     "valid": _("Genuine and valid."),
@@ -131,7 +132,7 @@ def check_signature(data: bytes) -> str | None:
     if len(signatures) != 1:
         return "altered"  # we sign once: a second signature is a later change
     try:
-        status = validate_pdf_signature(signatures[0], _validation_context())
+        status = outside_event_loop(validate_pdf_signature, signatures[0], _validation_context())
     except Exception:  # pyHanko raises many kinds on a damaged signature: all mean "not intact"
         return "altered"
     if not status.intact or not status.valid:

@@ -1,4 +1,5 @@
-"""Template context of every page: whether this is the demo (the pages then say so; issue 15)."""
+"""Template context of every page: whether this is the demo (the pages then say so; issue 15), and
+which roles have a work queue (the pages' menu links to it)."""
 
 from __future__ import annotations
 
@@ -6,4 +7,6 @@ from django.conf import settings
 
 
 def mode(request) -> dict:
-    return {"qamqor_demo": settings.QAMQOR_DEMO}
+    from qamqor.cases.selectors import QUEUE_ROLES
+
+    return {"qamqor_demo": settings.QAMQOR_DEMO, "staff_roles": QUEUE_ROLES}

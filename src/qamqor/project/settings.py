@@ -70,6 +70,8 @@ INSTALLED_APPS += ["qamqor.accounts", "qamqor.audit", "qamqor.cases"]
 INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
 # Documents: signed PDFs, verification, uploads (documents work; settings block below).
 INSTALLED_APPS += ["qamqor.documents"]
+# The pages: the recipients' portal and the officers' back office (issue 13; server-rendered).
+INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
@@ -130,7 +132,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qamqor.project.context.mode",
-            ]
+            ],
+            "libraries": {"pages": "qamqor.project.pagetags"},  # the pages' filters (portal, back office)
         },
     }
 ]
@@ -232,6 +235,8 @@ TIME_ZONE = "Asia/Almaty"
 # --- static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = str(DATA_DIR / "static")
+# the pages' shared style sheet (project/static); no CDN, no external fonts
+STATICFILES_DIRS = [str(PACKAGE_DIR / "project" / "static")]
 WHITENOISE_USE_FINDERS = True  # serve straight from the installed apps: no collectstatic needed
 if not os.path.isdir(STATIC_ROOT):
     STATIC_ROOT = None  # nothing collected: WhiteNoise serves from the apps (finders) only
@@ -269,6 +274,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # the system's own fonts: the Redoc page fetches nothing from outside (qamqor/redoc.html)
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, sans-serif",
+                "headings": {"fontFamily": "system-ui, sans-serif"},
+                "code": {"fontFamily": "ui-monospace, monospace"},
+            }
+        }
+    },
 }
 
 # --- documents: signed PDFs, their verification, uploaded scans (qamqor.documents) ----------------

@@ -1,12 +1,18 @@
-"""URL map: `/` home, `/api/v1/` the REST API, `/api/schema/` OpenAPI 3, `/api/docs/` Swagger UI."""
+"""URL map: `/` home, `/portal/` and `/backoffice/` the pages (with `/sign-in/`), `/api/v1/` the REST
+API, `/api/schema/` OpenAPI 3, `/api/docs/` Swagger UI."""
 
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from qamqor.project.views import home
+from qamqor.project.views import SignIn, home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("sign-in/", SignIn.as_view(), name="sign-in"),
+    path("sign-out/", LogoutView.as_view(next_page="/portal/"), name="sign-out"),
+    path("portal/", include("qamqor.portal.urls")),  # the recipients' pages (portal)
+    path("backoffice/", include("qamqor.backoffice.urls")),  # the officers' pages (backoffice)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the documentation pages with the demo mark in demo mode (project/templates/qamqor)
     path(

@@ -1,0 +1,66 @@
+"""The recipient's own applications: the list, the status page (every stage, the expected date and
+why), and withdrawal — reads through `cases.selectors`, the one write through `cases.actions.withdraw`
+(the API's step), with the case version the page was read at."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qamqor.cases import actions, selectors
+from qamqor.cases.exceptions import AccessDenied, CaseError
+
+
+def _case(user, pk: int, purpose: str):
+    try:
+        return selectors.case_for(user, pk, purpose=purpose)
+    except AccessDenied:
+        raise Http404 from None  # another person's case looks the same as a missing one
+
+
+@login_required(login_url="sign-in")
+def applications(request):
+    rows = selectors.visible_cases(request.user)[:200]
+    return render(request, "portal/applications.html", {"cases": rows})
+
+
+def _status_context(request, case) -> dict:
+    decision = case.decisions.order_by("-decided_at", "-id").first()
+    return {
+        "case": case,
+        "events": list(case.events.all()),
+        "deadlines": case.deadlines or {},
+        "decision": decision,
+        "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
+    }
+
+
+@login_required(login_url="sign-in")
+def status(request, pk: int):
+    case = _case(request.user, pk, "view")
+    return render(request, "portal/status.html", _status_context(request, case))
+
+
+@require_POST
+@login_required(login_url="sign-in")
+def withdraw(request, pk: int):
+    case = _case(request.user, pk, "action:withdraw")
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        expected = -1  # a form without the version it was read at: refused as a stale one
+    reason = (request.POST.get("reason") or "").strip()[:2000]
+    try:
+        actions.withdraw(case, actor=request.user, reason=reason, expected_version=expected)
+    except CaseError as exc:
+        ctx = _status_context(request, selectors.case_for(request.user, pk, purpose="view"))
+        ctx["error"] = str(exc)
+        return render(
+            request, "portal/status.html", ctx, status=409 if exc.code == "concurrent_update" else 400
+        )
+    messages.success(request, _("Your application has been withdrawn."))
+    return redirect("portal:status", pk=case.pk)
