@@ -383,6 +383,8 @@ def cmd_serve(args) -> int:
         host = "127.0.0.1"
     base = f"http://{host}:{args.port}"
     print(f"Qamqor is running: {base}/")
+    print(f"  Portal:       {base}/portal/   (recipients)")
+    print(f"  Back office:  {base}/backoffice/   (officers and operators; sign in at {base}/sign-in/)")
     print(f"  API:          {base}/api/v1/")
     print(f"  API docs:     {base}/api/docs/   (OpenAPI schema: {base}/api/schema/)")
     print(
