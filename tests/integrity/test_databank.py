@@ -83,3 +83,26 @@ def test_the_database_refuses_a_qamqor_placement_without_a_decision(world, peopl
             recorded_at=WHEN,
         )
     assert Placement.objects.count() == 1 and package("guardianship-establishment", "state_corp")
+
+
+def test_a_decision_row_written_behind_move_case_gets_no_placement(world, people):
+    """A grant decision row created directly (no gate, no grant event) is not a gated grant."""
+    from qamqor.cases.models import Decision
+
+    case = _in_review(world, people)
+    forged = Decision.objects.create(
+        application=case,
+        kind="grant",
+        decided_at=WHEN,
+        catalogue_version=case.catalogue_version,
+        evaluation={"decision": "grant"},
+    )
+    with pytest.raises(PlacementRefused):
+        record_placement(
+            kind="guardianship",
+            carer_iin=people.adult.iin,
+            child_iin=people.child.iin,
+            started_on=dt.date(2026, 3, 2),
+            decision_id=forged.pk,
+        )
+    assert not Placement.objects.exists()

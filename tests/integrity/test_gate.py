@@ -194,3 +194,24 @@ def test_the_training_certificate_is_required_with_the_application_only_from_a_n
         sv.check_completeness(case, actor=world.officer, at=WHEN)
         case.refresh_from_db()
         assert case.status == Status.COMPLETENESS_CHECKED
+
+
+def test_a_fact_written_behind_the_application_from_an_unaccepted_source_counts_for_nothing(world, people):
+    """Rows inserted around `check_facts` (a script, a bad migration): the gate reads only the
+    sources the definition accepts, so a declared conviction record cannot clear ground 8."""
+    from qamqor.cases.models import CaseFact
+
+    case = _in_review(world, people)
+    CaseFact.objects.create(
+        application=case,
+        path="applicant.convictions",
+        value=[],
+        source="declaration",
+        actor_role="recipient",
+        at=WHEN,
+    )
+    with pytest.raises(GateRefused) as refused:
+        sv.grant(case, actor=world.officer, at=WHEN)
+    missing = {m["fact"] for m in refused.value.details["missing_facts"]}
+    assert "applicant.convictions" in missing
+    assert not Decision.objects.exists() and not Placement.objects.exists()

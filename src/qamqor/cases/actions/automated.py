@@ -29,12 +29,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.audit.chain import append as append_to_trail
 from qamqor.cases.actions import gate
 from qamqor.cases.actions.common import in_languages, local_date, now
 from qamqor.cases.actions.completeness import check_completeness
 from qamqor.cases.actions.decision import JUDGEMENT_PREFIX
-from qamqor.cases.actions.facts import FactRefused
+from qamqor.cases.actions.facts import FactRefused, record_not_examined
 from qamqor.cases.actions.intake import submit, version_for_submission
 from qamqor.cases.actions.moves import (
     DecisionNote,
@@ -48,7 +47,6 @@ from qamqor.cases.exceptions import IllegalTransition, RoleNotAllowed, ServiceNo
 from qamqor.cases.models import (
     Application,
     CaseEvent,
-    CaseFact,
     Channel,
     Decision,
     DecisionKind,
@@ -94,7 +92,7 @@ class AutomatedOutcome:
 def _not_examined(case: Application, version, at: dt.datetime) -> list[dict]:
     """Record the judgement facts no official examined as not found (where the definition accepts
     `automation` for them) and describe each for the decision."""
-    out, rows = [], []
+    out, new = [], []
     recorded = set(case.fact_rows.values_list("path", flat=True))
     for g in version.grounds:
         if not g.judgement:
@@ -105,17 +103,7 @@ def _not_examined(case: Application, version, at: dt.datetime) -> list[dict]:
             if rule is None or not rule.accepts(FactSource.AUTOMATION):
                 continue  # the definition does not let a machine pass over this ground: facts stay missing
             if path not in recorded:
-                rows.append(
-                    CaseFact(
-                        application=case,
-                        path=path,
-                        value=False,
-                        source=FactSource.AUTOMATION,
-                        actor_role="system",
-                        at=at,
-                        evidence=str(JUDGEMENT_NOT_EXAMINED),
-                    )
-                )
+                new.append(path)
                 recorded.add(path)
             out.append(
                 {
@@ -127,7 +115,8 @@ def _not_examined(case: Application, version, at: dt.datetime) -> list[dict]:
                     "note": in_languages(JUDGEMENT_NOT_EXAMINED),
                 }
             )
-    append_to_trail(CaseFact.objects.bulk_create(rows))  # and their links (decision 0019)
+    # through the same source check as every fact (and the case's snapshot kept with them)
+    record_not_examined(case, new, note=str(JUDGEMENT_NOT_EXAMINED), at=at)
     return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -76,14 +75,6 @@ def jsonable(value):
     if hasattr(value, "__html__") or type(value).__name__ == "__proxy__":  # lazy translation
         return str(value)
     return value
-
-
-def merge(a: Mapping, b: Mapping) -> dict:
-    """`b` over `a`, nested mappings merged."""
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
-    return out
 
 
 def set_path(d: dict, path: str, value) -> None:

@@ -120,9 +120,6 @@ class Term:
     due: dt.date | None
     unknown: str = ""
 
-    def as_payload(self) -> dict:
-        return {"due_by": self.due} if self.due else {"term_unknown": self.unknown}
-
 
 def term_of(case: Application, step: str, catalog=None) -> Term:
     """The date of `step` for the case: from its counted dates; `unknown` (with the reason) when the

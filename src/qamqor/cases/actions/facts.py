@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.audit.chain import append as append_to_trail
-from qamqor.cases.actions.common import jsonable, local_date, role_of, set_path, version_of
+from qamqor.cases.actions.common import jsonable, role_of, set_path, version_of
 from qamqor.cases.exceptions import CaseError
 from qamqor.cases.models import Application, CaseFact, FactSource
 from qamqor.catalog.provenance import split_facts
@@ -124,9 +124,9 @@ def _check_schema(version, facts: Mapping) -> None:
 
 def _dates(version, facts: Mapping):
     """(path, date) of every date-typed fact given (the schema has checked the format)."""
-    from qamqor.catalog.facts_schema import facts_schema
+    from qamqor.catalog.facts_schema import facts_validator
 
-    props = facts_schema(version).get("properties", {})
+    props = facts_validator(version).schema.get("properties", {})  # built once per version
 
     def walk(node, schema, at):
         for k, v in (node or {}).items():
@@ -232,6 +232,17 @@ def record_registry_facts(case: Application, meta: Mapping[str, Mapping], *, con
     return _save(case, rows)
 
 
+def record_not_examined(case: Application, paths, *, note: str, at, catalog=None) -> list[CaseFact]:
+    """Judgement facts a fully automated service has no official to examine, taken as not found
+    (`automation` source): only where the definition accepts that for them (decision 0009)."""
+    version = version_of(case, catalog)
+    nested: dict = {}
+    for path in paths:
+        set_path(nested, path, False)
+    flat = check_facts(version, nested, FactSource.AUTOMATION)
+    return _save(case, [_row(case, p, v, FactSource.AUTOMATION, at=at, evidence=note) for p, v in flat.items()])
+
+
 def record_databank_fact(case: Application, path: str, value, *, reference: str, at, catalog=None):
     """A fact the Republican data bank answers (e.g. the training certificate on record)."""
     version = version_of(case, catalog)
@@ -282,7 +293,3 @@ def current_facts(
             "at": (case.consent_at or case.submitted_at).isoformat(),
         }
     return out
-
-
-def facts_on(case: Application, version, at: dt.datetime) -> CurrentFacts:
-    return current_facts(case, version, on=local_date(at))

@@ -47,6 +47,10 @@ def verify_gated_grant(decision_id: int, case_id: int, kind: str, carer_iin: str
     )
     if decision is None or decision.evaluation.get("decision") != "grant":
         return False
+    # a Decision row is written only by `move_case` with its grant event (append-only); a row
+    # written behind it has no such event
+    if not decision.application.events.filter(action="grant", at=decision.decided_at).exists():
+        return False
     case = decision.application
     version = version_of(case)
     return (
