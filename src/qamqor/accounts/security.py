@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-DEMO_PASSWORD = "qamqor-demo"  # printed by `qamqor serve` in demo mode and on the demo home page
+DEMO_PASSWORD = "qamqor-demo"  # nosec B105  # demo accounts only (refused in production mode); printed by `qamqor serve` in demo mode and on the demo home page
 
 
 class Backend(ModelBackend):

@@ -142,12 +142,12 @@ def _lock_head(connection, key: str) -> tuple[int, str]:
     table = connection.ops.quote_name(HEAD_TABLE)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # a row lock, no new row version for an existing head
-            lock = f"SELECT seq, hash FROM {table} WHERE chain_key = %s FOR UPDATE"
+            lock = f"SELECT seq, hash FROM {table} WHERE chain_key = %s FOR UPDATE"  # nosec B608  # table name is ours, quoted; values bound
             cursor.execute(lock, [key])
             row = cursor.fetchone()
             if row is None:
                 cursor.execute(
-                    f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",
+                    f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",  # nosec B608
                     [key, GENESIS],
                 )
                 cursor.execute(lock, [key])
@@ -155,7 +155,7 @@ def _lock_head(connection, key: str) -> tuple[int, str]:
         else:
             cursor.execute(
                 f"INSERT INTO {table} (chain_key, seq, hash) VALUES (%s, 0, %s) "
-                f"ON CONFLICT (chain_key) DO UPDATE SET seq = {table}.seq RETURNING seq, hash",
+                f"ON CONFLICT (chain_key) DO UPDATE SET seq = {table}.seq RETURNING seq, hash",  # nosec B608
                 [key, GENESIS],
             )
             row = cursor.fetchone()
@@ -165,7 +165,7 @@ def _lock_head(connection, key: str) -> tuple[int, str]:
 def _set_head(connection, key: str, seq: int, hash_: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {connection.ops.quote_name(HEAD_TABLE)} SET seq = %s, hash = %s WHERE chain_key = %s",
+            f"UPDATE {connection.ops.quote_name(HEAD_TABLE)} SET seq = %s, hash = %s WHERE chain_key = %s",  # nosec B608
             [seq, hash_, key],
         )
 

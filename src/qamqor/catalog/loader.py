@@ -67,7 +67,7 @@ class CatalogError(ValueError):
 
 def read_yaml(path: Path) -> Any:
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)
+        return yaml.load(fh, Loader=_Loader)  # nosec B506  # _Loader is (C)SafeLoader
 
 
 class _Reader:

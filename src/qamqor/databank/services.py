@@ -302,7 +302,7 @@ def _guardian_record_id(carer_iin: str, child_iin: str, on: dt.date) -> int | No
     table = connection.ops.quote_name(Placement._meta.db_table)
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT id FROM {table} WHERE carer_iin = %s AND child_iin = %s AND kind = %s AND started_on <= %s "
+            f"SELECT id FROM {table} WHERE carer_iin = %s AND child_iin = %s AND kind = %s AND started_on <= %s "  # nosec B608  # our table, values bound
             "AND (ended_on IS NULL OR ended_on > %s) ORDER BY started_on DESC, id DESC LIMIT 1",
             [carer_iin, child_iin, PlacementKind.GUARDIANSHIP.value, on, on],
         )

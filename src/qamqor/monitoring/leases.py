@@ -115,5 +115,5 @@ class Heartbeat(threading.Thread):
         self.join(timeout=5)
         try:
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()  # a clean exit
-        except Exception:  # noqa: BLE001 - the lease then runs out instead
+        except Exception:  # noqa: BLE001  # nosec B110  # the lease then runs out instead
             pass

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-DEV_SECRET_KEY = "dev-only-not-secret-change-me-in-production"
+DEV_SECRET_KEY = "dev-only-not-secret-change-me-in-production"  # nosec B105  # refused in production mode
 HTTPS_MODES = ("direct", "proxy")
 
 

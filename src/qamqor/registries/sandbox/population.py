@@ -647,7 +647,8 @@ class Population:
 
     def age(self, row: int, on: dt.date) -> int:
         b = self.date("birth", row)
-        assert b is not None
+        if b is None:  # every generated person has a birth date; a hand-edited population may not
+            raise ValueError(f"person {row} has no birth date")
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
     def names(self, row: int) -> tuple[str, str, str]:
