@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 
+from helpers import sandbox_rows
 from qamqor.registries.sandbox import failures, generate, use_population
 
 ON = dt.date(2026, 3, 2)
@@ -38,17 +38,7 @@ def people(pop, world):
     from qamqor.accounts.models import User
     from qamqor.cases.models import Person
 
-    birth, alive = pop["birth"], np.isnat(pop["died_on"])
-    clean = np.flatnonzero(
-        alive
-        & (birth <= np.datetime64("1990-01-01", "D"))
-        & (pop["citizen"] == 0)
-        & (pop["court_kind"] == 0)
-        & (pop["conv_cat"] == 0)
-        & (pop["disp_kind"] == 0)
-        & np.isnat(pop["disease_on"])
-    )
-    kids = np.flatnonzero(alive & (birth >= np.datetime64("2015-01-01", "D")))
+    clean, kids = sandbox_rows(pop)
 
     def person(row, name):
         iin = pop.iin_of(int(row))

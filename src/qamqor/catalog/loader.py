@@ -492,11 +492,11 @@ def _top_compiler(r: _Reader, place: str):
     return Compiler(r.exception_factory(place), inside_item=False, bounds=r.bounds)
 
 
-def load_service(path: Path) -> Service:
+def load_service(path: Path, *, draft: bool = False) -> Service:
     r = _Reader(path.name)
     m = r.keys(read_yaml(path), "", {"slug", "names", "versions"}, {"order_item", "unknown", "fact_sources"})
     slug = m["slug"]
-    if slug != path.stem:
+    if slug != path.stem and not draft:
         raise r.fail(f"slug {slug!r} differs from the file name")
     names = r.text(m["names"], "names")
     raw_versions = m["versions"]
@@ -520,6 +520,12 @@ def load_service(path: Path) -> Service:
         versions=tuple(versions),
         unknown=r.unknowns(m.get("unknown"), "unknown"),
     )
+
+
+def load_draft_service(path: Path) -> Service:
+    """A draft amendment of a service (`qamqor impact --draft`): the same strict format and checks as
+    the catalogue's own definitions, under any file name."""
+    return load_service(path, draft=True)
 
 
 def load_parameters(path: Path) -> dict[str, DatedParameter]:

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "qamqor.cli.server_commands",  # serve, worker, manage
     "qamqor.cli.sandbox_commands",  # sandbox generate, token, sample
     "qamqor.cli.audit_commands",  # audit verify
+    "qamqor.cli.impact_commands",  # impact --draft
 )
 
 

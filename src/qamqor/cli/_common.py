@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -32,3 +33,19 @@ def fmt_date(d: dt.date | None) -> str:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def open_database(data_dir: str | None) -> None:
+    """Set Django up on the data folder (or DATABASE_URL) and connect; a failure is one line, exit 2."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    from qamqor.project import setup
+
+    try:
+        setup(os.path.abspath(os.path.expanduser(data_dir)) if data_dir else None)
+        connection.ensure_connection()
+    except (ImproperlyConfigured, OperationalError) as exc:  # one line, exit 2
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot open the database: {first}") from None

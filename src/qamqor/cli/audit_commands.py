@@ -6,10 +6,7 @@ row id, expected vs found), 2 on bad input. It runs the `audit_verify` managemen
 
 from __future__ import annotations
 
-import os
-
-from qamqor.cli import UsageError
-from qamqor.cli._common import parse_date
+from qamqor.cli._common import open_database, parse_date
 
 
 def register(sub) -> None:
@@ -29,7 +26,7 @@ def register(sub) -> None:
 
 def cmd_verify(args) -> int:
     day = parse_date(args.day, "day") if args.day else None
-    _setup(args.data_dir)
+    open_database(args.data_dir)
     from django.core.management import call_command
 
     argv = []
@@ -42,18 +39,3 @@ def cmd_verify(args) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
-
-
-def _setup(data_dir: str | None) -> None:
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db import connection
-    from django.db.utils import OperationalError
-
-    from qamqor.project import setup
-
-    try:
-        setup(os.path.abspath(os.path.expanduser(data_dir)) if data_dir else None)
-        connection.ensure_connection()
-    except (ImproperlyConfigured, OperationalError) as exc:  # one line, exit 2
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"cannot open the database: {first}") from None
