@@ -5,12 +5,17 @@ only (`harness.office_hours_server`); the application is the same `qamqor.projec
 """
 
 import datetime as dt
+import os
+import time
 import zoneinfo
 
 import time_machine
 
 MOMENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
-time_machine.travel(MOMENT, tick=True).start()
+# A server restarted by a bench (bench/crash.py) continues the same timeline: the clock is MOMENT plus
+# the real time since OFFICE_CLOCK_ORIGIN (the bench's start, seconds since the epoch), never back.
+_origin = float(os.environ.get("OFFICE_CLOCK_ORIGIN") or time.time())
+time_machine.travel(MOMENT + dt.timedelta(seconds=time.time() - _origin), tick=True).start()
 
 from qamqor.project.wsgi import application, served  # noqa: E402
 

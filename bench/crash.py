@@ -1,0 +1,437 @@
+"""R1 (issue 16): submissions and decisions through the API while the web server and the workers
+are killed with SIGKILL at random moments and restarted.
+
+    python bench/crash.py                            # 10 000 cases, kills every 2–8 s; PostgreSQL
+    python bench/crash.py --cases 500 --kill-every 2,5
+
+A scratch PostgreSQL database; the web server as `qamqor serve` runs it (granian, 2 processes) and
+two `qamqor worker` processes (the monitoring feed's deliveries), each in its own process group, so
+that SIGKILL takes a whole server with its children. Client threads each take a case through the API:
+the submission (`Idempotency-Key`), then the officer's steps — register at the provider, check
+completeness, start the review, decide with the findings (`If-Match` from the last ETag, a key per
+step) — retrying a step with the same key whenever the connection drops or the server answers 5xx.
+A killer thread kills the web server, a worker, or everything, every `--kill-every` seconds, and
+restarts what it killed. Afterwards, with the killing stopped and the workers draining the feed:
+
+- every acknowledged submission exists exactly once (by its key), with its events (no gap in `seq`,
+  the case's status = its last event's, version = its last `seq`): nothing lost, nothing duplicated,
+  no case between two states;
+- every decided case has exactly one decision, and the ones decided were all acknowledged;
+- every monitoring-feed record is delivered, and received once (`received_count` = 1 at the sandbox
+  receiver; a resend after a kill is answered from its delivery key and counted);
+- `qamqor audit verify` passes (the hash chains have no gap).
+
+Exit 1 when any check fails. The anchor: Open Zaak lost 1,276 notifications after its receiver was
+down 300 s; the earlier attack run here (2,000 submissions, 3 kills of the web server) lost nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import free_port, office_hours_server, wait_http  # noqa: E402
+from intake import ADMIN_URL, SEED  # noqa: E402
+
+CLI = "import sys; from qamqor.cli import main; sys.exit(main(sys.argv[1:]))"
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+class Server:
+    """One OS process group (a web server with its children, or a worker)."""
+
+    def __init__(self, name: str, command: list[str], env: dict, log) -> None:
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.proc: subprocess.Popen | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True
+        )
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(30)
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.acknowledged: dict[str, dict] = {}  # idempotency key → {id, number}
+        self.decided: set[int] = set()
+        self.retries = 0
+        self.refused: list[str] = []
+
+
+def call(port, method, path, token, body=None, key=None, if_match=None):
+    headers = {
+        "Authorization": f"Token {token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    if key:
+        headers["Idempotency-Key"] = key
+    if if_match is not None:
+        headers["If-Match"] = f'"{if_match}"'
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            method, path, body=json.dumps(body).encode() if body is not None else None, headers=headers
+        )
+        r = conn.getresponse()
+        data = r.read()
+        etag = r.getheader("ETag")
+        return r.status, (json.loads(data) if data else None), etag
+    finally:
+        conn.close()
+
+
+def until_done(stats, port, method, path, token, body=None, key=None, if_match=None, stop=None):
+    """The request again, with the same key, until the server answers something other than 5xx."""
+    while True:
+        try:
+            status, data, etag = call(port, method, path, token, body, key, if_match)
+        except (OSError, http.client.HTTPException):
+            status, data, etag = None, None, None
+        if status is not None and status not in RETRYABLE:
+            return status, data, etag
+        with stats.lock:
+            stats.retries += 1
+        if stop is not None and stop.is_set():
+            return status, data, etag
+        time.sleep(0.3)
+
+
+def one_case(stats, port, token, iin, child, findings, documents, decide):
+    key = uuid.uuid4().hex
+    body = {
+        "service": "parent-meeting-permission",
+        "channel": "provider",
+        "provider": "bench-provider",
+        "applicant": {"iin": iin, "last_name": "Бенчова", "first_name": "Айым"},
+        "children": [{"iin": child, "last_name": "Бенчов", "first_name": "Ерлан"}],
+        "facts": {},
+        "consent": True,
+        "documents": documents,
+    }
+    status, data, etag = until_done(stats, port, "POST", "/api/v1/applications/", token, body, key)
+    if status not in (200, 201):
+        with stats.lock:
+            stats.refused.append(f"submit {status}: {str(data)[:200]}")
+        return
+    case_id = data["id"]
+    with stats.lock:
+        stats.acknowledged[key] = {"id": case_id, "number": data["number"]}
+    if not decide:
+        return
+    version = int(etag.strip('"')) if etag else data.get("version")
+    steps = [
+        ("register_at_provider", {}),
+        ("check_completeness", {}),
+        ("start_review", {}),
+        (
+            "decide",
+            {"findings": findings, "evidence": {k: "Examined at the counter: bench" for k in findings}},
+        ),
+    ]
+    for name, step_body in steps:
+        path = f"/api/v1/applications/{case_id}/actions/{name}/"
+        status, data, etag = until_done(stats, port, "POST", path, token, step_body, f"{key}-{name}", version)
+        if status not in (200, 201):
+            with stats.lock:
+                stats.refused.append(f"{name} {status}: {str(data)[:200]}")
+            return
+        version = int(etag.strip('"')) if etag else data["version"]
+    with stats.lock:
+        stats.decided.add(case_id)
+
+
+def package() -> list[dict]:
+    """Every document the meeting permission lists at the provider's counter, handed in on paper."""
+    from qamqor.catalog import active_catalog
+
+    version = active_catalog().service("parent-meeting-permission").versions[-1]
+    return [
+        {"code": d.code, "source": "paper"}
+        for d in version.documents
+        if "provider" in d.channels and not d.code.startswith("application")
+    ]
+
+
+def officer_findings() -> dict:
+    """Every fact an official finds for the meeting permission, none standing in the way."""
+    import datetime as dt
+
+    from qamqor.catalog import active_catalog
+    from qamqor.catalog.evaluation import evaluate_service
+
+    ev = evaluate_service(
+        active_catalog(), "parent-meeting-permission", {"consent_personal_data": True}, dt.date.today()
+    )
+    return {name: False for name in ev.missing_facts if name.startswith("officer.")}
+
+
+def killer(servers, stop, every, rng, log):
+    web, *workers = servers
+    while not stop.wait(rng.uniform(*every)):
+        choice = rng.random()
+        victims = [web] if choice < 0.4 else [rng.choice(workers)] if choice < 0.8 else servers
+        for v in victims:
+            v.kill()
+        log.append(f"{time.strftime('%H:%M:%S')} killed {', '.join(v.name for v in victims)}")
+        for v in victims:
+            v.start()
+
+
+def check(url: str, stats: Stats, env: dict) -> dict:
+    import psycopg
+
+    out = {}
+    with psycopg.connect(url) as c:
+        rows = c.execute("SELECT id, number FROM cases_application").fetchall()
+        by_number = {}
+        for app_id, number in rows:
+            by_number.setdefault(number, []).append(app_id)
+        acked_numbers = {a["number"] for a in stats.acknowledged.values()}
+        out["applications"] = len(rows)
+        out["lost"] = len([n for n in acked_numbers if n not in by_number])
+        out["duplicated"] = sum(len(v) - 1 for v in by_number.values()) + len(
+            [n for n in by_number if n not in acked_numbers]
+        )
+        out["between_states"] = c.execute(
+            """SELECT count(*) FROM cases_application a
+               JOIN LATERAL (SELECT max(seq) AS last, count(*) AS n FROM cases_caseevent e
+                             WHERE e.application_id = a.id) s ON true
+               LEFT JOIN cases_caseevent le ON le.application_id = a.id AND le.seq = s.last
+               WHERE a.version <> s.last OR s.n <> s.last OR le.to_status IS DISTINCT FROM a.status"""
+        ).fetchone()[0]
+        per_case = dict(
+            c.execute(
+                "SELECT application_id, count(*) FROM cases_decision GROUP BY application_id"
+            ).fetchall()
+        )
+        out["decisions"] = sum(per_case.values())
+        out["cases_with_two_decisions"] = sum(1 for n in per_case.values() if n > 1)
+        out["decided_not_recorded"] = len([i for i in stats.decided if i not in per_case])
+        out["feed_records"], out["feed_undelivered"] = c.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status <> 'delivered') FROM monitoring_stageoutbox"
+        ).fetchone()
+        out["refused_calls"] = c.execute(
+            "SELECT coalesce(sum(calls), 0) FROM monitoring_sandboxswitch"
+        ).fetchone()[0]
+        out["protocols"] = c.execute("SELECT count(*) FROM monitoring_technicalproblemprotocol").fetchone()[0]
+        out["received"], out["received_max"], out["resends_answered"] = c.execute(
+            "SELECT count(*), coalesce(max(received_count), 0), coalesce(sum(received_count - 1), 0) "
+            "FROM monitoring_sandboxstage"
+        ).fetchone()
+    verify = subprocess.run(
+        [sys.executable, "-c", CLI, "audit", "verify"], env=env, capture_output=True, text=True
+    )
+    out["audit_verify"] = verify.returncode
+    out["audit_verify_says"] = (verify.stdout or verify.stderr).strip().splitlines()[-1:] or [""]
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--decide-share", type=float, default=0.5, help="share of cases taken to a decision")
+    ap.add_argument("--kill-every", default="2,8", help="seconds between kills: MIN,MAX")
+    ap.add_argument("--drain-timeout", type=float, default=600)
+    ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument(
+        "--receiver-down",
+        type=float,
+        default=0,
+        help="R2: the monitoring receiver refuses everything for this many seconds from the start",
+    )
+    args = ap.parse_args()
+    every = tuple(float(x) for x in args.kill_every.split(","))
+    rng = random.Random(args.seed)
+
+    import psycopg
+
+    dbname = f"qamqor_crash_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{dbname}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+    tmp = tempfile.mkdtemp(prefix="qamqor-crash-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QAMQOR_")}
+    env.update(
+        QAMQOR_DATA_DIR=tmp,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="qamqor.project.settings",
+        QAMQOR_DEBUG="0",
+        QAMQOR_MODE="demo",
+        QAMQOR_TASK_HEARTBEAT_SECONDS="1",
+        QAMQOR_TASK_LEASE_SECONDS="5",  # a killed worker's task is taken up within seconds
+        OFFICE_CLOCK_ORIGIN=str(time.time()),  # a restarted server continues the same timeline
+    )
+    servers: list[Server] = []
+    log = open(os.path.join(tmp, "servers.log"), "w")
+    kills: list[str] = []
+    try:
+        seeded = subprocess.run(
+            [sys.executable, "-c", SEED], env=env, check=True, capture_output=True, text=True
+        )
+        world = json.loads(seeded.stdout.strip().splitlines()[-1])
+        os.environ.update(DJANGO_SETTINGS_MODULE="qamqor.project.settings")
+        findings, documents = officer_findings(), package()
+        port = free_port()
+        from qamqor.cli.server_commands import web_command
+
+        command, web_env = office_hours_server(web_command("127.0.0.1", port, workers=2, threads=4), env)
+        servers.append(Server("web", command, web_env, log))
+        for i in range(2):
+            worker = [sys.executable, "-c", CLI, "worker", "--interval", "0.2", "--worker-id", f"crash-{i}"]
+            servers.append(Server(f"worker-{i}", worker, env, log))
+        for s in servers:
+            s.start()
+        wait_http(port)
+        work = [
+            (
+                world["tokens"][i % len(world["tokens"])],
+                world["iins"][i % 200],
+                world["iins"][(i * 7 + 3) % 200],
+                rng.random() < args.decide_share,
+            )
+            for i in range(args.cases)
+        ]
+        stats, stop = Stats(), threading.Event()
+        lock, cursor = threading.Lock(), iter(range(len(work)))
+
+        def client():
+            while True:
+                with lock:
+                    i = next(cursor, None)
+                if i is None:
+                    return
+                token, iin, child, decide = work[i]
+                one_case(stats, port, token, iin, child, findings, documents, decide)
+
+        started = time.monotonic()
+        if args.receiver_down:  # R2: the sandbox receiver refuses every delivery, then recovers
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute(
+                    "INSERT INTO monitoring_sandboxswitch (fail_next, fail_always, calls) VALUES (0, true, 0)"
+                )
+
+            def recover():
+                with psycopg.connect(url, autocommit=True) as c:
+                    c.execute("UPDATE monitoring_sandboxswitch SET fail_always = false")
+                print(f"  the monitoring receiver is back after {args.receiver_down:.0f} s", flush=True)
+
+            threading.Timer(args.receiver_down, recover).start()
+        kill_thread = threading.Thread(target=killer, args=(servers, stop, every, rng, kills), daemon=True)
+        kill_thread.start()
+        clients = [threading.Thread(target=client) for _ in range(args.clients)]
+        for t in clients:
+            t.start()
+        last = time.monotonic()
+        while any(t.is_alive() for t in clients):
+            time.sleep(1)
+            if time.monotonic() - last > 15:
+                last = time.monotonic()
+                print(
+                    f"  {len(stats.acknowledged)} acknowledged, {len(stats.decided)} decided, "
+                    f"{len(kills)} kill rounds, {stats.retries} retries",
+                    flush=True,
+                )
+        stop.set()
+        kill_thread.join()
+        load_seconds = time.monotonic() - started
+        # drain: the workers deliver what the feed still holds
+        drain_started = time.monotonic()
+        with psycopg.connect(url, autocommit=True) as c:
+            while time.monotonic() - drain_started < args.drain_timeout:
+                left = c.execute(
+                    "SELECT count(*) FROM monitoring_stageoutbox WHERE status <> 'delivered'"
+                ).fetchone()[0]
+                if left == 0:
+                    break
+                time.sleep(1)
+        drain = time.monotonic() - drain_started
+        result = check(url, stats, env)
+    finally:
+        for s in servers:
+            s.stop()
+        log.close()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    web_kills = servers[0].kills
+    worker_kills = sum(s.kills for s in servers[1:])
+    print()
+    print(
+        f"R1 crash: {args.cases} cases sent by {args.clients} clients in {load_seconds:.0f} s, "
+        f"{len(kills)} kill rounds (web server killed {web_kills}×, workers {worker_kills}×), "
+        f"{stats.retries} retried requests"
+    )
+    print(
+        f"  acknowledged submissions {len(stats.acknowledged)}; applications stored {result['applications']}; "
+        f"lost {result['lost']}; duplicated {result['duplicated']}; cases between two states "
+        f"{result['between_states']}"
+    )
+    print(
+        f"  decided by the clients {len(stats.decided)}; decisions stored {result['decisions']}; "
+        f"cases with two decisions {result['cases_with_two_decisions']}; decided but not recorded "
+        f"{result['decided_not_recorded']}"
+    )
+    print(
+        f"  monitoring feed: {result['feed_records']} records, undelivered {result['feed_undelivered']} after "
+        f"{drain:.0f} s of draining; received {result['received']}, max received_count "
+        f"{result['received_max']} ({result['resends_answered']} resends answered from their key)"
+    )
+    if args.receiver_down:
+        print(
+            f"  R2 receiver down {args.receiver_down:.0f} s: {result['refused_calls']} calls at the receiver in all; "
+            f"technical-problem protocols opened {result['protocols']}"
+        )
+    print(f"  audit verify: exit {result['audit_verify']} ({result['audit_verify_says'][0]})")
+    if stats.refused:
+        print(f"  refused steps: {len(stats.refused)}; first: {stats.refused[0]}")
+    ok = (
+        result["lost"] == 0
+        and result["duplicated"] == 0
+        and result["between_states"] == 0
+        and result["cases_with_two_decisions"] == 0
+        and result["decided_not_recorded"] == 0
+        and result["feed_undelivered"] == 0
+        and result["received"] == result["feed_records"]
+        and result["audit_verify"] == 0
+        and not stats.refused
+    )
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
