@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,23 @@ def test_check_deploy_warns_in_demo_mode(tmp_path):
         timeout=120,
     )
     assert r.returncode != 0 and "security.W009" in r.stdout + r.stderr
+
+
+def test_production_refuses_the_sandbox_ca_and_reads_the_keys_from_a_file(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from qamqor.project.production import signing_keys
+
+    good = {"QAMQOR_SECRET_KEY": KEY, "QAMQOR_ALLOWED_HOSTS": "qamqor.example", "QAMQOR_HTTPS": "proxy"}
+    assert missing({**good, "QAMQOR_SANDBOX_CA": "1"}) == [
+        "the sandbox's test certificate authority cannot sign in production (unset QAMQOR_SANDBOX_CA)"
+    ]
+    keys = {"astana-education": {"key": "/etc/k.pem", "cert": "/etc/c.pem", "chain": ["/etc/ca.pem"]}}
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(keys), encoding="utf-8")
+    assert signing_keys(str(path)) == keys and signing_keys(None) == {}
+    path.write_text('{"astana-education": {"key": "/etc/k.pem"}}', encoding="utf-8")
+    with pytest.raises(ImproperlyConfigured, match="must map organisation codes"):
+        signing_keys(str(path))
+    with pytest.raises(ImproperlyConfigured, match="cannot read"):
+        signing_keys(str(tmp_path / "absent.json"))

@@ -9,6 +9,9 @@ to and how HTTPS reaches it; everything `manage.py check --deploy` asks for foll
   sets `X-Forwarded-Proto: https`, which is then trusted). HSTS for a year, subdomains included,
   preload (`QAMQOR_HSTS_SECONDS` to change the duration); cookies only over HTTPS; plain HTTP
   redirected.
+- The documents' signing keys: `QAMQOR_SIGNING_KEYS` names a JSON file mapping each issuing
+  organisation's code to its key, certificate and chain (settings `QAMQOR_DOCUMENTS`); the sandbox's
+  test certificate authority never signs in production (`QAMQOR_SANDBOX_CA=1` is refused).
 """
 
 from __future__ import annotations
@@ -33,7 +36,32 @@ def missing(env: Mapping[str, str]) -> list[str]:
         out.append("QAMQOR_ALLOWED_HOSTS is not set")
     if env.get("QAMQOR_HTTPS") not in HTTPS_MODES:
         out.append("QAMQOR_HTTPS must be 'direct' or 'proxy'")
+    if env.get("QAMQOR_SANDBOX_CA") == "1":
+        out.append(
+            "the sandbox's test certificate authority cannot sign in production (unset QAMQOR_SANDBOX_CA)"
+        )
     return out
+
+
+def signing_keys(path: str | None) -> dict:
+    """The organisations' signing keys from the JSON file `QAMQOR_SIGNING_KEYS` names ({} without one):
+    {"ORG-CODE": {"key": PATH, "cert": PATH, "chain": [PATH, ...], "passphrase_env": "VAR"}}."""
+    if not path:
+        return {}
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            keys = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise ImproperlyConfigured(f"QAMQOR_SIGNING_KEYS: cannot read {path}: {exc}") from None
+    if not isinstance(keys, dict) or not all(
+        isinstance(v, dict) and "key" in v and "cert" in v for v in keys.values()
+    ):
+        raise ImproperlyConfigured(
+            f"QAMQOR_SIGNING_KEYS: {path} must map organisation codes to {{key, cert, chain}}"
+        )
+    return keys
 
 
 def production_settings(env: Mapping[str, str]) -> dict:

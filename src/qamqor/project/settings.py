@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from qamqor.project.paths import data_dir, database_url
-from qamqor.project.production import DEV_SECRET_KEY, production_settings
+from qamqor.project.production import DEV_SECRET_KEY, production_settings, signing_keys
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/qamqor
 DATA_DIR = data_dir()
@@ -295,9 +295,10 @@ SPECTACULAR_SETTINGS = {
 QAMQOR_DOCUMENTS = {
     "VERIFY_BASE_URL": os.environ.get("QAMQOR_VERIFY_BASE_URL", "http://localhost:8000"),
     "SIGNING_DIR": os.environ.get("QAMQOR_SIGNING_DIR", str(DATA_DIR / "signing")),
-    "SIGNING_KEYS": {},
+    "SIGNING_KEYS": signing_keys(os.environ.get("QAMQOR_SIGNING_KEYS")),  # a JSON file, as above
     "TRUST_ROOTS": [p for p in os.environ.get("QAMQOR_TRUST_ROOTS", "").split(os.pathsep) if p],
-    "SANDBOX_CA": os.environ.get("QAMQOR_SANDBOX_CA", "1") == "1",
+    # the test CA signs in demo mode only (production refuses QAMQOR_SANDBOX_CA=1: production.missing)
+    "SANDBOX_CA": os.environ.get("QAMQOR_SANDBOX_CA", "0" if QAMQOR_PRODUCTION else "1") == "1",
     "TSA_URL": os.environ.get("QAMQOR_TSA_URL") or None,  # RFC 3161 timestamps when set
     "UPLOAD_MAX_BYTES": int(os.environ.get("QAMQOR_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
     "VERIFY_MAX_BYTES": 5 * 1024 * 1024,  # a PDF posted to the public verification page
