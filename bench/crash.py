@@ -198,11 +198,21 @@ def officer_findings() -> dict:
     return {name: False for name in ev.missing_facts if name.startswith("officer.")}
 
 
-def killer(servers, stop, every, rng, log):
-    web, *workers = servers
+def recurring_jobs() -> list[str]:
+    from qamqor.project.recurring import JOBS  # the jobs every deployment runs, one chain each
+
+    return list(JOBS)
+
+
+def killer(webs, workers, stop, every, rng, log):
     while not stop.wait(rng.uniform(*every)):
         choice = rng.random()
-        victims = [web] if choice < 0.4 else [rng.choice(workers)] if choice < 0.8 else servers
+        if choice < 0.4:
+            victims = [rng.choice(webs)]
+        elif choice < 0.8:
+            victims = [rng.choice(workers)]
+        else:
+            victims = webs + workers
         for v in victims:
             v.kill()
         log.append(f"{time.strftime('%H:%M:%S')} killed {', '.join(v.name for v in victims)}")
@@ -243,6 +253,13 @@ def check(url: str, stats: Stats, env: dict) -> dict:
         out["feed_records"], out["feed_undelivered"] = c.execute(
             "SELECT count(*), count(*) FILTER (WHERE status <> 'delivered') FROM monitoring_stageoutbox"
         ).fetchone()
+        chains = dict(
+            c.execute(
+                "SELECT args_kwargs->'args'->>0, count(*) FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path LIKE '%recurring%' AND status IN ('READY', 'RUNNING') GROUP BY 1"
+            ).fetchall()
+        )
+        out["recurring_chains"] = chains
         out["refused_calls"] = c.execute(
             "SELECT coalesce(sum(calls), 0) FROM monitoring_sandboxswitch"
         ).fetchone()[0]
@@ -263,6 +280,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--webs", type=int, default=2, help="web servers, each its own process group and port")
     ap.add_argument("--decide-share", type=float, default=0.5, help="share of cases taken to a decision")
     ap.add_argument("--kill-every", default="2,8", help="seconds between kills: MIN,MAX")
     ap.add_argument("--drain-timeout", type=float, default=600)
@@ -305,17 +323,21 @@ def main() -> int:
         world = json.loads(seeded.stdout.strip().splitlines()[-1])
         os.environ.update(DJANGO_SETTINGS_MODULE="qamqor.project.settings")
         findings, documents = officer_findings(), package()
-        port = free_port()
         from qamqor.cli.server_commands import web_command
 
-        command, web_env = office_hours_server(web_command("127.0.0.1", port, workers=2, threads=4), env)
-        servers.append(Server("web", command, web_env, log))
+        ports = [free_port() for _ in range(args.webs)]
+        webs = []
+        for n, port in enumerate(ports):
+            command, web_env = office_hours_server(web_command("127.0.0.1", port, workers=1, threads=4), env)
+            webs.append(Server(f"web-{n}", command, web_env, log))
         for i in range(2):
             worker = [sys.executable, "-c", CLI, "worker", "--interval", "0.2", "--worker-id", f"crash-{i}"]
             servers.append(Server(f"worker-{i}", worker, env, log))
+        servers[:0] = webs
         for s in servers:
             s.start()
-        wait_http(port)
+        for port in ports:
+            wait_http(port)
         work = [
             (
                 world["tokens"][i % len(world["tokens"])],
@@ -335,7 +357,7 @@ def main() -> int:
                 if i is None:
                     return
                 token, iin, child, decide = work[i]
-                one_case(stats, port, token, iin, child, findings, documents, decide)
+                one_case(stats, ports[i % len(ports)], token, iin, child, findings, documents, decide)
 
         started = time.monotonic()
         if args.receiver_down:  # R2: the sandbox receiver refuses every delivery, then recovers
@@ -350,7 +372,9 @@ def main() -> int:
                 print(f"  the monitoring receiver is back after {args.receiver_down:.0f} s", flush=True)
 
             threading.Timer(args.receiver_down, recover).start()
-        kill_thread = threading.Thread(target=killer, args=(servers, stop, every, rng, kills), daemon=True)
+        kill_thread = threading.Thread(
+            target=killer, args=(webs, servers[len(webs) :], stop, every, rng, kills), daemon=True
+        )
         kill_thread.start()
         clients = [threading.Thread(target=client) for _ in range(args.clients)]
         for t in clients:
@@ -387,12 +411,12 @@ def main() -> int:
         with psycopg.connect(ADMIN_URL, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
-    web_kills = servers[0].kills
-    worker_kills = sum(s.kills for s in servers[1:])
+    web_kills = sum(s.kills for s in servers if s.name.startswith("web"))
+    worker_kills = sum(s.kills for s in servers if s.name.startswith("worker"))
     print()
     print(
         f"R1 crash: {args.cases} cases sent by {args.clients} clients in {load_seconds:.0f} s, "
-        f"{len(kills)} kill rounds (web server killed {web_kills}×, workers {worker_kills}×), "
+        f"{len(kills)} kill rounds ({args.webs} web servers killed {web_kills}×, 2 workers {worker_kills}×), "
         f"{stats.retries} retried requests"
     )
     print(
@@ -415,6 +439,10 @@ def main() -> int:
             f"  R2 receiver down {args.receiver_down:.0f} s: {result['refused_calls']} calls at the receiver in all; "
             f"technical-problem protocols opened {result['protocols']}"
         )
+    print(
+        f"  recurring jobs (deadline timers, registry retries, feed catch-up): queued chains per job "
+        f"{result['recurring_chains']} (exactly one each: none missed, none doubled)"
+    )
     print(f"  audit verify: exit {result['audit_verify']} ({result['audit_verify_says'][0]})")
     if stats.refused:
         print(f"  refused steps: {len(stats.refused)}; first: {stats.refused[0]}")
@@ -427,6 +455,7 @@ def main() -> int:
         and result["feed_undelivered"] == 0
         and result["received"] == result["feed_records"]
         and result["audit_verify"] == 0
+        and result["recurring_chains"] == dict.fromkeys(recurring_jobs(), 1)
         and not stats.refused
     )
     print("PASS" if ok else "FAIL")
