@@ -171,3 +171,27 @@ def test_the_command_prints_the_report_and_refuses_a_bad_draft(cases, tmp_path, 
     assert code == 2 and "no such draft file" in err
     code, _out, err = run_cli(capsys, "impact", "--draft", str(bad), "--decided", "2026-03-02")
     assert code == 2 and "FROM..TO" in err
+
+
+def test_the_ministry_page_shows_the_impact_and_refuses_a_bad_draft(cases, world, tmp_path, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    poor, _both, _fine = cases
+    client.force_login(world.auditor)
+    assert client.get("/backoffice/impact/").status_code == 200
+    upload = SimpleUploadedFile(
+        "draft.yaml", _draft(tmp_path).read_bytes(), content_type="application/x-yaml"
+    )
+    page = client.post("/backoffice/impact/", {"draft": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "3 applications judged, 2 would get another answer" in text and poor.number in text
+
+    bad = SimpleUploadedFile("draft.yaml", b"slug: nothing-of-the-sort\nnames: {}\n")
+    page = client.post("/backoffice/impact/", {"draft": bad}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 400 and "не является корректным определением услуги" in page.content.decode()
+    # a provider officer does not see it (403), nor does an anonymous visitor (sign-in)
+    client.force_login(world.officer)
+    assert client.get("/backoffice/impact/").status_code == 403
+    client.logout()
+    assert client.get("/backoffice/impact/").status_code == 302
