@@ -252,11 +252,16 @@ def test_guardianship_cannot_be_declared_into_a_grant(world, client_for):
             service="guardianship-establishment",
             channel="state_corp",
             office="astana-con-1",
-            applicant=person(world.aliya),
+            # the State Corporation receives at the applicant's registered address (001 annex 1 row 7)
+            applicant={**person(world.aliya), "registered_region": "Astana"},
             facts=GUARDIAN_DECLARED,
         )
         assert r.status_code == 201, r.json()
-        app = act(operator, r.json(), "accept_at_front_office")
+        # the originals shown and given back are confirmed at acceptance (001 annex 1 row 8)
+        refused = act(operator, r.json(), "accept_at_front_office", expect=400)
+        assert refused["code"] == "originals_not_returned"
+        app = act(operator, r.json(), "accept_at_front_office", {"originals_returned": True})
+        assert app["timeline"][-1]["payload"]["originals"]["shown_and_returned"] is True
         app = act(operator, app, "send_by_courier")
     with time_machine.travel(MON + dt.timedelta(days=1), tick=False):
         for action in ("receive_at_provider", "check_completeness", "start_review"):

@@ -294,3 +294,48 @@ def test_an_operator_hands_the_result_over_against_an_identity_document(demo):
     case.refresh_from_db()
     assert case.status == "handed_over"
     assert case.events.filter(action="hand_over", actor=operator).exists()
+
+
+def test_the_operator_confirms_the_originals_given_back_when_accepting_guardianship(demo, office_hours):
+    """`001` annex 1 row 8: documents shown in the original for checking, the originals given back;
+    the acceptance form asks for it and, unticked, nothing moves and the page says why (kk)."""
+    from helpers import package
+    from qamqor.cases import actions as sv
+    from qamqor.cases.models import Person
+    from qamqor.rules.iin import make_iin
+
+    operator = demo("astana-operator")
+    applicant = Person.objects.create(
+        iin=make_iin(dt.date(1988, 4, 9), "female", 7321), last_name="Ахметова", first_name="Дана"
+    )
+    child = Person.objects.create(
+        iin=make_iin(dt.date(2016, 9, 3), "male", 7322), last_name="Ахметов", first_name="Арман"
+    )
+    case = sv.submit_application(
+        service_slug="guardianship-establishment",
+        channel="state_corp",
+        applicant=applicant,
+        children=[child],
+        provider=demo("astana-officer").provider,
+        office=operator.office,
+        actor=operator,
+        consent=True,
+        documents=package("guardianship-establishment", "state_corp"),
+        registered_regions={child.iin: operator.office.region},  # row 7 item 2: the child's address
+    )
+    form = text(page(operator).get(f"/backoffice/cases/{case.pk}/"))
+    assert 'name="accept_at_front_office-originals_returned"' in form
+    refused = page(operator, "kk").post(
+        f"/backoffice/cases/{case.pk}/actions/accept_at_front_office/", {"version": case.version}
+    )
+    assert refused.status_code == 400 and "түпнұсқа" in text(refused)
+    case.refresh_from_db()
+    assert case.status == "submitted"
+    r = page(operator).post(
+        f"/backoffice/cases/{case.pk}/actions/accept_at_front_office/",
+        {"version": case.version, "accept_at_front_office-originals_returned": "on"},
+    )
+    assert r.status_code == 302, text(r)[:2000]
+    case.refresh_from_db()
+    assert case.status == "registered"
+    assert case.events.get(action="accept_at_front_office").payload["originals"]["shown_and_returned"]

@@ -166,7 +166,7 @@ def test_due_date_on_a_non_working_day_moves_to_the_next_working_day():
     cal = get_calendar()
     assert not cal.is_working_day(dt.date(2026, 3, 22))
     assert ob.due_on == cal.working_day_on_or_after(dt.date(2026, 3, 22)) and ob.due_on > dt.date(2026, 3, 22)
-    assert "art. 177" in ob.explanation[-1]["en"]
+    assert "art. 175" in ob.explanation[-1]["en"]
     assert ob.citation_clause.startswith("new §12")
 
 

@@ -34,7 +34,8 @@ def _body(service, channel, applicant, child, facts, **extra):
         "channel": channel,
         "provider": "astana-education",
         "applicant": {"iin": applicant.iin, "last_name": "A", "first_name": "B"},
-        "children": [{"iin": child.iin, "last_name": "C", "first_name": "D"}],
+        # the child registered where the office is (001 annex 1 row 7 item 2: the applicant's or the child's)
+        "children": [{"iin": child.iin, "last_name": "C", "first_name": "D", "registered_region": "Astana"}],
         "facts": facts,
         "consent": True,
         "documents": package(service, channel),
@@ -122,8 +123,9 @@ def test_an_official_cannot_record_a_registry_fact_as_a_finding_nor_a_recipient_
         at=WHEN,
         consent=True,
         documents=package("guardianship-establishment", "state_corp"),
+        registered_regions={people.adult.iin: world.office.region},  # 001 annex 1 row 7 item 2
     )
-    sv.accept_at_front_office(case, actor=world.operator, at=WHEN)
+    sv.accept_at_front_office(case, actor=world.operator, at=WHEN, originals_returned=True)
     sv.send_by_courier(case, actor=world.operator, at=WHEN)
     sv.receive_at_provider(case, actor=world.officer, at=WHEN)
     sv.check_completeness(case, actor=world.officer, at=WHEN)

@@ -39,8 +39,9 @@ def _guardianship(world, people, *, facts=DECLARED, documents=None):
         facts=facts,
         consent=True,
         documents=package("guardianship-establishment", "state_corp") if documents is None else documents,
+        registered_regions={people.adult.iin: world.office.region},  # 001 annex 1 row 7 item 2
     )
-    sv.accept_at_front_office(case, actor=world.operator, at=WHEN)
+    sv.accept_at_front_office(case, actor=world.operator, at=WHEN, originals_returned=True)
     sv.send_by_courier(case, actor=world.operator, at=WHEN)
     sv.receive_at_provider(case, actor=world.officer, at=WHEN)
     return case

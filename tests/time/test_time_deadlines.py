@@ -171,7 +171,7 @@ def test_calendar_terms_ending_on_a_non_working_day_move_forward():
     )
     custody = r.step("custody")
     assert custody.due == D(2026, 5, 12)
-    assert any(e.kind == "extension" and e.source.clause == "art. 177" for e in custody.explanation)
+    assert any(e.kind == "extension" and e.source.clause == "art. 175" for e in custody.explanation)
     # the relatives' certificate: one calendar year from 22.03.2025 → Sunday 22.03.2026 → 26.03.2026
     cert = StepRule("relatives_certificate", 1, "calendar_years", C("§15-1", "001_9090383b8961739a.txt"))
     r = compute_deadline(
@@ -212,7 +212,7 @@ def test_explanation_names_every_skipped_day_and_the_clauses():
     count = next(e for e in r.explanation if e.kind == "count")
     assert count.source == MEETING.citation
     assert count.text.en == "Term of 5 working days, counted from 21.03.2026: due 01.04.2026 (inclusive)"
-    assert any(e.source and e.source.clause == "art. 176" for e in r.explanation)
+    assert any(e.source and e.source.clause == "art. 173" for e in r.explanation)
     en = render(r, "en")
     assert "23.03.2026: Nowruz Holiday — not counted" in en
     assert "24.03.2026: Nowruz Holiday (observed) — not counted" in en

@@ -227,6 +227,11 @@ class ApplicationList(APIView):
                 documents=[dict(d) for d in data["documents"]],
                 idempotency_key=key,
                 reads_shown=on_record,
+                registered_regions={
+                    d["iin"]: d["registered_region"]
+                    for d in (data["applicant"], *data["children"])
+                    if d.get("registered_region")
+                },
             )
         case = submitted.case
         if submitted.replayed or case.channel == "portal":  # re-read: a concurrent retry's, or accepted
@@ -300,7 +305,7 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "accept_at_front_office": Action(
-        s.EmptyIn, "accept_at_front_office", "Accept at the State Corporation (receipt)"
+        s.AcceptIn, "accept_at_front_office", "Accept at the State Corporation (receipt)"
     ),
     "register_at_provider": Action(s.EmptyIn, "register_at_provider", "Register at the provider's office"),
     "refuse_to_accept": Action(

@@ -80,6 +80,14 @@ class PersonIn(serializers.Serializer):
     middle_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    registered_region = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="region of the registered address, as read from the identity document or the population "
+        "register (the State Corporation receives some services only there, e.g. 001 annex 1 row 7)",
+    )
 
     def validate_last_name(self, value):
         return clean_name(value)
@@ -94,6 +102,9 @@ class PersonIn(serializers.Serializer):
         return clean_text(value)
 
     def validate_phone(self, value):
+        return clean_text(value)
+
+    def validate_registered_region(self, value):
         return clean_text(value)
 
 
@@ -143,6 +154,14 @@ class SubmitIn(serializers.Serializer):
 
 class EmptyIn(serializers.Serializer):
     pass
+
+
+class AcceptIn(serializers.Serializer):
+    originals_returned = serializers.BooleanField(
+        default=False,
+        help_text="the documents were checked against their originals and the originals given back "
+        "(required where the service's requirements say so, e.g. 001 annex 1 row 8)",
+    )
 
 
 class PreliminaryRefusalIn(serializers.Serializer):

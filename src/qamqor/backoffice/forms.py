@@ -18,6 +18,13 @@ class EmptyForm(forms.Form):
     pass
 
 
+class AcceptForm(forms.Form):
+    originals_returned = forms.BooleanField(
+        label=_("The documents were checked against their originals and the originals given back"),
+        required=False,
+    )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -174,13 +181,14 @@ class ActionForm:
 
 
 EMPTY = (
-    "accept_at_front_office register_at_provider send_by_courier receive_at_provider check_completeness "
+    "register_at_provider send_by_courier receive_at_provider check_completeness "
     "start_review collect_registry_data await_registry_data receive_registry_data grant lapse_objection_term "
     "issue_final_refusal issue_result hold_at_state_corp transfer_to_provider request_return "
     "resend_to_state_corp"
 ).split()
 ACTIONS: dict[str, ActionForm] = {
     **{name: ActionForm(name, EmptyForm) for name in EMPTY},
+    "accept_at_front_office": ActionForm("accept_at_front_office", AcceptForm),
     "refuse_to_accept": ActionForm("refuse_to_accept", ReasonForm),
     "record_findings": ActionForm("record_official_findings", FindingsForm),
     "decide": ActionForm("decide", DecideForm),

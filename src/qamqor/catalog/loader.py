@@ -218,7 +218,19 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     channels = []
     for i, c in enumerate(m.get("channels") or ()):
         cp = f"{place}.channels[{i}]"
-        c = r.keys(c, cp, {"channel", "citation"}, {"max_wait_minutes", "max_service_minutes"})
+        c = r.keys(
+            c,
+            cp,
+            {"channel", "citation"},
+            {
+                "max_wait_minutes",
+                "max_service_minutes",
+                "reception_at_registration_of",
+                "reception_citation",
+                "originals_returned",
+                "originals_citation",
+            },
+        )
         if c["channel"] not in CHANNELS:
             raise r.fail(f"unknown channel {c['channel']!r}", cp)
         channels.append(
@@ -227,6 +239,7 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
                 max_wait_minutes=r.integer(c.get("max_wait_minutes"), cp, nullable=True),
                 max_service_minutes=r.integer(c.get("max_service_minutes"), cp, nullable=True),
                 citation=r.citation(c.get("citation"), cp),
+                **_office_duties(r, c, cp),
             )
         )
     if len({c.channel for c in channels}) != len(channels):
@@ -433,6 +446,28 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
     except DeclarationError as exc:
         raise r.fail(str(exc), place + ".facts") from None
     return version
+
+
+RECEPTION_SUBJECTS = ("applicant", "child")
+
+
+def _office_duties(r: _Reader, c: Mapping, cp: str) -> dict:
+    """A channel's territorial reception rule and its originals-returned duty, each with its clause."""
+    out: dict = {}
+    of = c.get("reception_at_registration_of")
+    if of is not None:
+        of = tuple(of) if isinstance(of, list) else None
+        if not of or set(of) - set(RECEPTION_SUBJECTS):
+            raise r.fail(f"reception_at_registration_of must list some of {list(RECEPTION_SUBJECTS)}", cp)
+        out["reception_at_registration_of"] = of
+        out["reception_citation"] = r.citation(c.get("reception_citation"), cp + ".reception")
+    if c.get("originals_returned") is not None:
+        if not isinstance(c["originals_returned"], bool):
+            raise r.fail("originals_returned must be true or false", cp)
+        out["originals_returned"] = c["originals_returned"]
+        if c["originals_returned"]:
+            out["originals_citation"] = r.citation(c.get("originals_citation"), cp + ".originals")
+    return out
 
 
 def _procedure(r: _Reader, m: Any, place: str, status: str) -> Procedure | None:

@@ -31,14 +31,29 @@ class Channel:
     max_wait_minutes: int | None
     max_service_minutes: int | None
     citation: Citation
+    # whose registered address an office of this channel receives at (e.g. `001` annex 1 row 7
+    # item 2: the applicant's or the child's); empty: the text sets no territorial rule
+    reception_at_registration_of: tuple[str, ...] = ()
+    reception_citation: Citation | None = None
+    # the documents are shown in the original for checking and the originals given back (e.g. `001`
+    # annex 1 row 8): the office records it when it accepts the application
+    originals_returned: bool = False
+    originals_citation: Citation | None = None
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "channel": self.channel,
             "max_wait_minutes": self.max_wait_minutes,
             "max_service_minutes": self.max_service_minutes,
             "citation": self.citation.as_dict(),
         }
+        if self.reception_at_registration_of:
+            out["reception_at_registration_of"] = list(self.reception_at_registration_of)
+            out["reception_citation"] = self.reception_citation.as_dict()
+        if self.originals_returned:
+            out["originals_returned"] = True
+            out["originals_citation"] = self.originals_citation.as_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)

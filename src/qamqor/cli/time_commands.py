@@ -42,7 +42,7 @@ def register(sub) -> None:
         "add",
         help="the N-th working day after DATE",
         description="Print the N-th working day strictly after DATE (N < 0: before it), as terms are counted "
-        "(Civil Code art. 176: a term runs from the next day).",
+        "(Civil Code art. 173: a term runs from the next day).",
     )
     a.add_argument("date")
     a.add_argument("n", type=int)

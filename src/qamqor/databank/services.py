@@ -4,7 +4,7 @@
   carer is a relative or step-parent without the training certificate, the catalogue's obligation
   `relatives_training_certificate` (`001_9090383b8961739a.txt` §15-1, new §12) becomes a duty due one
   calendar year after the placement; a due date on a non-working day moves to the next working day
-  (Civil Code art. 177, as in `qamqor.rules.deadlines`).
+  (Civil Code art. 175, as in `qamqor.rules.deadlines`).
 * `request_guardianship_certificate` decides `guardianship-certificate` (`004`) with no human step:
   the two grounds of row 9 are evaluated by the catalogue from the data bank and the consent.
 """
@@ -36,7 +36,7 @@ from qamqor.databank.models import (
 from qamqor.db.inserts import insert, insert_rows, pipelined
 from qamqor.registries.models import Outcome, RegistryQuery
 from qamqor.registries.services import give_consent
-from qamqor.rules.calendar import ART_177, fmt, get_calendar, local
+from qamqor.rules.calendar import TERM_ENDS_NEXT_WORKING_DAY, fmt, get_calendar, local
 from qamqor.rules.deadlines import count_term
 from qamqor.rules.iin import InvalidIin, validate_iin
 from qamqor.rules.types import Citation
@@ -227,9 +227,9 @@ def due_date(start: dt.date, value: int, unit: str) -> tuple[dt.date, list[dict]
         return due, lines
     lines.append(
         {
-            "kk": f"{fmt(raw)} жұмыс күні емес: мерзім келесі жұмыс күні {fmt(due)} аяқталады ({ART_177})",
-            "ru": f"{fmt(raw)} нерабочий день: срок оканчивается в следующий рабочий день {fmt(due)} ({ART_177})",
-            "en": f"{fmt(raw)} is not a working day: the term ends on the next working day, {fmt(due)} ({ART_177})",
+            "kk": f"{fmt(raw)} жұмыс күні емес: мерзім келесі жұмыс күні {fmt(due)} аяқталады ({TERM_ENDS_NEXT_WORKING_DAY})",
+            "ru": f"{fmt(raw)} нерабочий день: срок оканчивается в следующий рабочий день {fmt(due)} ({TERM_ENDS_NEXT_WORKING_DAY})",
+            "en": f"{fmt(raw)} is not a working day: the term ends on the next working day, {fmt(due)} ({TERM_ENDS_NEXT_WORKING_DAY})",
         }
     )
     return due, lines

@@ -8,7 +8,7 @@ file named by the environment variable `QAMQOR_CALENDAR_CORRECTIONS`), each entr
 Everything is precomputed once for 2015–2035 into tables indexed by the day's ordinal, so that
 `add_working_days` and `working_days_between` are table lookups (O(1)), never day-by-day loops.
 
-Counting convention (Civil Code art. 176/177, see docs/decisions/0003-working-time.md):
+Counting convention (Civil Code arts. 173 and 175, see docs/decisions/0003-working-time.md):
 `add_working_days(d, n)` is the n-th working day strictly after `d`; `working_days_between(a, b)`
 counts the working days in (a, b]. Nothing here reads the clock.
 """
@@ -45,10 +45,13 @@ SRC_NO_TRANSFER = Citation(LABOUR_CODE, "art. 84 p.5 (day off without transfer)"
 SRC_DECREE = Citation(LABOUR_CODE, "art. 85 p.3 (Government decree transferring days off)")
 # The five-day week: providers work "Monday to Friday inclusive, except weekends and holidays".
 SRC_WEEKEND = Citation("002_eefeb2ec619131ea.txt", "annex 11 annex 2 row 7")
-# The article numbers are unverified (docs/decisions/0003-working-time.md, "Open questions"): the
-# counting rules are certain, the numbers 176/177 could not be confirmed against the official text.
-ART_176 = Citation(CIVIL_CODE, "art. 176")
-ART_177 = Citation(CIVIL_CODE, "art. 177")
+# Chapter 6 "Calculation of terms" of the Civil Code (General Part) is arts. 172-176: art. 172 is the
+# definition of a term and art. 177 opens chapter 7 (the notion of limitation), so the 176/177 cited
+# before were wrong. Inside the chapter the numbers are inferred from its five articles (definition,
+# start, end, end on a non-working day, acts on the last day), not read from the official text:
+# docs/decisions/0003-working-time.md, "Civil Code articles".
+TERM_STARTS_NEXT_DAY = Citation(CIVIL_CODE, "art. 173")  # a term runs from the day after the event
+TERM_ENDS_NEXT_WORKING_DAY = Citation(CIVIL_CODE, "art. 175")  # a non-working last day moves on
 
 KINDS = ("weekend", "holiday", "transfer", "decree")
 

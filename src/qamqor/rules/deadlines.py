@@ -5,9 +5,9 @@ channel, the aware submission datetime, and optionally the schedule, the calenda
 events that already happened (`events`, e.g. {"hearing": date(2026, 3, 27)}). Nothing reads the clock.
 
 Counting (docs/decisions/0003-working-time.md): a term set in working days runs from the day after
-registration (Civil Code art. 176), so the n-th working day strictly after the registration day is
+registration (Civil Code art. 173), so the n-th working day strictly after the registration day is
 the due date; the State Corporation's acceptance day is never counted. A term in calendar units that
-ends on a non-working day ends on the next working day (art. 177). Minute terms (fully automated
+ends on a non-working day ends on the next working day (art. 175). Minute terms (fully automated
 services) run around the clock from the moment of submission.
 
 Speed (issue 3): `compute_deadline` computes every date at once but writes the kk/ru/en explanation
@@ -21,7 +21,16 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError, dataclass
 
-from .calendar import ALMATY, ART_176, ART_177, Calendar, SkippedDay, fmt, get_calendar, local
+from .calendar import (
+    ALMATY,
+    TERM_ENDS_NEXT_WORKING_DAY,
+    TERM_STARTS_NEXT_DAY,
+    Calendar,
+    SkippedDay,
+    fmt,
+    get_calendar,
+    local,
+)
 from .schedules import DEFAULT_SCHEDULE, Schedule, get_schedule
 from .types import CHANNELS, Citation, StepRule, Term, Text
 
@@ -468,7 +477,7 @@ def _registration_line(
             f"Заявление принято ({place.ru}) {fmt(day)}; срок исчисляется со следующего дня",
             f"Application accepted by {place.en} on {fmt(day)}; the term runs from the next day",
         )
-    return Explanation("registration", text, day, source=citation or ART_176)
+    return Explanation("registration", text, day, source=citation or TERM_STARTS_NEXT_DAY)
 
 
 _STARTS_NEXT_DAY = Explanation(
@@ -478,7 +487,7 @@ _STARTS_NEXT_DAY = Explanation(
         "Течение срока начинается на следующий день после события",
         "A term starts on the day after the event",
     ),
-    source=ART_176,
+    source=TERM_STARTS_NEXT_DAY,
 )
 _HEARING_UNKNOWN = Text(
     "Тыңдау күні белгісіз: шешім мемлекеттік қызмет көрсету мерзімі ішінде",
@@ -488,7 +497,7 @@ _HEARING_UNKNOWN = Text(
 
 
 def _term_lines(channel, t, reg, why_code, sched, cal, citation, term, due, lo, hi) -> list[Explanation]:
-    """The result's own lines for a working-day term: registration, count, art. 176, skipped days."""
+    """The result's own lines for a working-day term: registration, count, art. 173, skipped days."""
     start = reg + dt.timedelta(days=1)
     lines = [
         _registration_line(channel, t, reg, why_code, sched, cal, citation),
@@ -630,7 +639,7 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
         )
     if cal.is_working_day(raw):
         return raw, None
-    # "no later than N days before": the last working day on or before; otherwise art. 177
+    # "no later than N days before": the last working day on or before; otherwise art. 175
     moved = cal.working_day_on_or_before(raw) if backwards else cal.working_day_on_or_after(raw)
     return moved, ("moved", raw, moved)
 
@@ -638,8 +647,8 @@ def _count(cal: Calendar, anchor, value: int, unit: str, backwards: bool):
 def count_term(
     anchor: dt.date, value: int, unit: str, calendar: Calendar | None = None
 ) -> tuple[dt.date, dt.date | None]:
-    """`value` `unit` counted from the day after `anchor` (Civil Code art. 176); a last day that is
-    not a working day moves to the next working day (art. 177). Gives (due, the unmoved last day,
+    """`value` `unit` counted from the day after `anchor` (Civil Code art. 173); a last day that is
+    not a working day moves to the next working day (art. 175). Gives (due, the unmoved last day,
     or None when it was not moved)."""
     due, extra = _count(calendar or get_calendar(), anchor, value, unit, backwards=False)
     return due, (extra[1] if extra and extra[0] == "moved" else None)
@@ -665,7 +674,7 @@ def _moved_line(cal: Calendar, raw: dt.date, moved: dt.date, backwards: bool) ->
             f"The term ends on a non-working day, {fmt(raw)} ({'; '.join(r.name.en for r in names)}): it ends on the next working day, {fmt(moved)}",
         ),
         raw,
-        source=ART_177,
+        source=TERM_ENDS_NEXT_WORKING_DAY,
     )
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.audit.chain import append as append_to_trail
 from qamqor.audit.chain import batched as trail_batch
-from qamqor.cases.actions.common import catalog, jsonable, local_date, now, role_of
+from qamqor.cases.actions.common import catalog, jsonable, local_date, now, role_of, version_of
 from qamqor.cases.actions.deadlines import lateness, recompute_deadlines
 from qamqor.cases.actions.facts import declared_fact_rows
 from qamqor.cases.actions.issuing import document_guard
@@ -103,6 +103,43 @@ def _check_office_open(version, channel: str, office, at: dt.datetime) -> None:
     )
 
 
+def check_reception(version, channel: str, office, applicant, children, registered_regions) -> dict | None:
+    """Where the version says an office of `channel` receives at a registered address (e.g. `001` annex 1
+    row 7 item 2: the recipient's *or* the child's), one of those persons' registered region must be
+    the office's. `registered_regions`: {IIN: region}, as the submitter read it from the identity
+    document or the population register. Returns what matched, for the `submitted` event."""
+    rule = version.channel(channel)
+    if office is None or rule is None or not rule.reception_at_registration_of:
+        return None
+    regions = registered_regions or {}
+    people = [("applicant", applicant)] if "applicant" in rule.reception_at_registration_of else []
+    if "child" in rule.reception_at_registration_of:
+        people += [("child", c) for c in children]
+    known = [(who, p.iin, (regions.get(p.iin) or "").strip()) for who, p in people]
+    known = [k for k in known if k[2]]
+    citation = rule.reception_citation.as_dict()
+    if not known:
+        message = _(
+            "Give the registered region of the applicant or of the child: the State Corporation "
+            "receives this application at either registered address (%(clause)s)."
+        ) % {"clause": rule.reception_citation.clause}
+        raise ValidationError(
+            {"registered_region": ValidationError(message, code="registered_address_required")}
+        )
+    for who, iin, region in known:
+        if region.casefold() == (office.region or "").strip().casefold():
+            return {"registered_address_of": who, "iin": iin, "region": region, "citation": citation}
+    raise ServiceNotAvailable(
+        _(
+            "This office (%(office)s) receives the application only at the registered address of the "
+            "applicant or of the child (%(clause)s); neither is registered in its region."
+        )
+        % {"office": office.region, "clause": rule.reception_citation.clause},
+        code="not_at_registered_address",
+        details={"office_region": office.region, "citation": citation},
+    )
+
+
 def is_duty_office(office) -> bool:
     return office is not None and getattr(office, "kind", "") == "duty"
 
@@ -174,6 +211,7 @@ def submit(
     idempotency_key: str | None = None,
     catalog=None,
     reads_shown: Iterable[tuple[str, str]] = (),
+    registered_regions: Mapping[str, str] | None = None,
 ) -> Submission:
     """File an application (see the module docstring). The same `idempotency_key` returns the same
     application. Everything that needs no lock is prepared before the transaction; the transaction
@@ -220,6 +258,7 @@ def submit(
         idempotency_key=idempotency_key,
     )
     fact_rows = declared_fact_rows(case, version, facts, actor=actor, at=at)  # refused before any write
+    reception = check_reception(version, channel, office, applicant, children, registered_regions)
     # a new case has no events yet: its dates depend only on the submission (written with the INSERT)
     recompute_deadlines(case, catalog=catalog, save=False)
     basis = procedures().resolve(INTAKE_BASIS_KEY[channel], case.procedure_source)
@@ -247,7 +286,9 @@ def submit(
                 pipelined(),
                 trail_batch(new_case_chains=True),
             ):
-                event = _insert(case, children, docs, fact_rows, actor, at, basis, version, consent)
+                event = _insert(
+                    case, children, docs, fact_rows, actor, at, basis, version, consent, reception
+                )
                 _log_reads_shown(case, actor, at, reads_shown)
             if portal:
                 register_on_portal(case, at=at)
@@ -283,7 +324,7 @@ def _log_reads_shown(case, actor, at, subjects) -> None:
         append_to_trail(rows)
 
 
-def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent) -> CaseEvent:
+def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent, reception=None) -> CaseEvent:
     insert(case)  # case.save(force_insert=True), its SQL compiled once (db.inserts)
     if children:  # as `case.children.set(children)`, without its read of the current set
         through = Application.children.through
@@ -306,7 +347,12 @@ def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent)
         actor=actor,
         at=at,
         basis=basis,
-        payload={"channel": case.channel, "catalogue_version": version.id, "consent": bool(consent)},
+        payload={
+            "channel": case.channel,
+            "catalogue_version": version.id,
+            "consent": bool(consent),
+            **({"reception": reception} if reception else {}),
+        },
         idempotency_key=None,
     )
 
@@ -324,9 +370,14 @@ def _replayed(existing: Application, applicant: Person, service_slug: str, *, ch
     return Submission(case=existing, event=None, documents=[], children=[], replayed=True)
 
 
-def accept_at_front_office(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
+def accept_at_front_office(
+    case, *, actor, at=None, expected_version=None, idempotency_key=None, originals_returned: bool = False
+) -> CaseEvent:
     """Receipt of acceptance at the State Corporation (e.g. `003` §4), issued with the move and
-    signed with the office's key (`issuing`)."""
+    signed with the office's key (`issuing`). Where the version has the documents shown in the
+    original for checking and the originals returned (`001` annex 1 row 8), the operator confirms it
+    (`originals_returned`) and the event records it with the clause; without it nothing moves."""
+    originals = originals_check(case, originals_returned)
     return move_case(
         case,
         Status.REGISTERED,
@@ -334,10 +385,32 @@ def accept_at_front_office(case, *, actor, at=None, expected_version=None, idemp
         at=at,
         expected_version=expected_version,
         idempotency_key=idempotency_key,
-        payload={"receipt": "acceptance", "office": getattr(case.office, "number", "")},
+        payload={
+            "receipt": "acceptance",
+            "office": getattr(case.office, "number", ""),
+            **({"originals": originals} if originals else {}),
+        },
         guard=document_guard("accept_at_front_office", actor=actor),
         recompute=True,
     )
+
+
+def originals_check(case, originals_returned: bool) -> dict | None:
+    """The originals duty of the case's channel under its pinned version (None: the text sets none)."""
+    rule = version_of(case).channel(case.channel)
+    if rule is None or not rule.originals_returned:
+        return None
+    if not originals_returned:
+        raise CaseError(
+            _(
+                "Check the documents against their originals and give the originals back to the "
+                "applicant, then confirm it (%(clause)s)."
+            )
+            % {"clause": rule.originals_citation.clause},
+            code="originals_not_returned",
+            details={"citation": rule.originals_citation.as_dict()},
+        )
+    return {"shown_and_returned": True, "citation": rule.originals_citation.as_dict()}
 
 
 def register_on_portal(case, *, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
