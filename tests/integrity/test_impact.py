@@ -60,8 +60,9 @@ def _open_case(world, applicant, child, *, income, findings=None):
         facts={"applicant": {**DECLARED, "monthly_income": income}},
         consent=True,
         documents=package(SLUG, "state_corp"),
+        registered_regions={applicant.iin: world.office.region},  # 001 annex 1 row 7 item 2
     )
-    sv.accept_at_front_office(case, actor=world.operator, at=WHEN)
+    sv.accept_at_front_office(case, actor=world.operator, at=WHEN, originals_returned=True)
     sv.send_by_courier(case, actor=world.operator, at=WHEN)
     sv.receive_at_provider(case, actor=world.officer, at=WHEN)
     sv.check_completeness(case, actor=world.officer, at=WHEN)
