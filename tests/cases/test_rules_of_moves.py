@@ -125,6 +125,34 @@ def test_idempotent_retries(world):
         submit_meeting(w, idempotency_key="req-1", applicant=w.other_person)
 
 
+def test_a_retried_decision_with_findings_returns_the_decision_made(world):
+    """bench/crash.py found it: the answer to `decide` lost (the server killed after the commit), the
+    client's retry with the same key replayed the findings against a case already granted and was
+    refused as `idempotency_key_reused`; the retry now gets the decision made, and nothing is added."""
+    w = world
+    case = submit_meeting(w)
+    sv.register_at_provider(case, actor=w.officer, at=at(2026, 2, 2, 10, 5))
+    sv.check_completeness(case, actor=w.officer, at=at(2026, 2, 3, 9))
+    sv.start_review(case, actor=w.officer, at=at(2026, 2, 3, 9, 5))
+    seen = case.version
+    findings = {"officer.false_documents": False}
+    evidence = {"officer.false_documents": "Documents checked against the originals"}
+    args = dict(
+        actor=w.officer, findings=findings, evidence=evidence, expected_version=seen, idempotency_key="d-1"
+    )
+    first = sv.decide(case, at=at(2026, 2, 3, 12), **args)
+    events = case.events.count()
+    again = sv.decide(Application.objects.get(pk=case.pk), at=at(2026, 2, 3, 12, 1), **args)
+    assert again.pk == first.pk and case.events.count() == events and case.decisions.count() == 1
+    other = submit_meeting(w, applicant=w.other_person)
+    sv.register_at_provider(other, actor=w.officer, at=at(2026, 2, 2, 10, 5))
+    sv.check_completeness(other, actor=w.officer, at=at(2026, 2, 3, 9))
+    sv.start_review(other, actor=w.officer, at=at(2026, 2, 3, 9, 5))
+    with pytest.raises(IllegalTransition) as exc:  # the key of another case's request stays refused
+        sv.decide(other, at=at(2026, 2, 3, 12), **{**args, "expected_version": other.version})
+    assert exc.value.code == "idempotency_key_reused"
+
+
 def test_service_availability(world):
     w = world
     with pytest.raises(ServiceNotAvailable) as exc:

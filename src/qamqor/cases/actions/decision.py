@@ -71,11 +71,18 @@ def issue_preliminary_refusal(
         if hearing_at <= at:
             raise ValidationError({"hearing_at": _("The hearing must be after the notice is sent.")})
         term = term_of(locked, "preliminary_refusal")
-        timing = {"term_unknown": term.unknown} if term.due is None else {"latest": term.due, "late": local_date(at) > term.due}
+        timing = (
+            {"term_unknown": term.unknown}
+            if term.due is None
+            else {"latest": term.due, "late": local_date(at) > term.due}
+        )
         # the notice states the grounds the gate finds (it runs again in `move_case`, on the same facts)
         grounds = gate.verdict(locked, "preliminary_refusal", at=at).grounds
         info = {"grounds": grounds, "hearing_at": hearing_at, "hearing_place": hearing_place}
-        return {**timing, **issue_document("issue_preliminary_refusal", locked, at=at, actor=actor, info=info)}
+        return {
+            **timing,
+            **issue_document("issue_preliminary_refusal", locked, at=at, actor=actor, info=info),
+        }
 
     return move_case(
         case,
@@ -120,6 +127,17 @@ def _judgement_paths(version) -> set[str]:
     return out
 
 
+def _decided_with(idempotency_key: str | None, case: Application) -> Decision | None:
+    """The decision a request with this key already made on this case (a client's retry after a lost
+    answer), else None. Checked before the findings: replaying them alone would find the case moved on."""
+    if not idempotency_key:
+        return None
+    done = CaseEvent.objects.filter(idempotency_key=idempotency_key, application_id=case.pk).first()
+    if done is None:
+        return None
+    return Decision.objects.filter(application_id=case.pk, decided_at=done.at).first()
+
+
 def decide(
     case: Application,
     *,
@@ -148,6 +166,9 @@ def decide(
     }
     version = version_of(case)
     with transaction.atomic():
+        done = _decided_with(idempotency_key, case)
+        if done is not None:  # a retry of a decision already made (its findings went with it)
+            return done
         if findings:
             record_official_findings(
                 case,
