@@ -71,7 +71,6 @@ BODIES = {
     "withdrawn": _("Your application %(number)s for “%(service)s” has been withdrawn at your request."),
 }
 DUE = _("The result is expected by %(day)s.")
-KEPT_UNTIL = _("It is kept there until %(day)s.")
 
 
 def concerns_recipient(stage: str) -> bool:
@@ -103,6 +102,4 @@ def compose(stage: str, lang: str, data: dict) -> tuple[str, str]:
         extra = []
         if stage == "registered" and data.get("due"):
             extra.append(str(DUE) % {"day": _day(data["due"])})
-        if stage == "held_at_state_corp" and data.get("kept_until"):
-            extra.append(str(KEPT_UNTIL) % {"day": _day(data["kept_until"])})
     return subject, " ".join([body, *extra])

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from qamqor.notifications import services
 from qamqor.notifications.models import SandboxOutbox
@@ -27,6 +28,7 @@ def _iin(request) -> str:
     return iin
 
 
+@require_safe
 @login_required(login_url="sign-in")
 def notifications(request):
     iin = _iin(request)
@@ -56,6 +58,7 @@ class ContactForm(forms.Form):
         return digits
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="sign-in")
 def contacts(request):
     iin = _iin(request)
@@ -76,6 +79,7 @@ def contacts(request):
     return render(request, "portal/contacts.html", {"form": form})
 
 
+@require_safe
 def outbox(request):
     """What the sandbox SMS and e-mail gateways accepted (demo mode only: no real gateway here)."""
     if not settings.QAMQOR_DEMO:

@@ -9,7 +9,6 @@ its first recorded delivery comes back as `review.record_notice_delivery` (`case
 from __future__ import annotations
 
 from qamqor.cases.actions.common import catalog
-from qamqor.cases.actions.deadlines import step_due
 from qamqor.cases.models import Application, CaseEvent
 from qamqor.cases.transitions import Status
 from qamqor.notifications import services as notifications
@@ -37,8 +36,6 @@ def notify_recipient(event: CaseEvent, case: Application) -> None:
     if stage == Status.PRELIMINARY_REFUSAL:
         data["hearing_at"] = case.hearing_at.isoformat() if case.hearing_at else ""
         data["hearing_place"] = case.hearing_place
-    if stage == Status.HELD_AT_STATE_CORP and (until := step_due(case, "custody")):
-        data["kept_until"] = until.isoformat()
     applicant = case.applicant
     notifications.record_stage(
         recipient_iin=applicant.iin,
