@@ -193,3 +193,24 @@ def test_catch_up_delivers_what_is_due_and_unclaimed():
     counts = services.catch_up(now=T0 + dt.timedelta(minutes=2, seconds=5))
     assert counts == {"delivered": 2}  # the cabinet and the e-mail; the SMS is held by a live worker
     assert services.catch_up(now=T0 + dt.timedelta(minutes=5)) == {"delivered": 1}
+
+
+@pytest.mark.django_db
+def test_e_mail_through_django_s_backend_carries_the_dedup_key(settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.QAMQOR_NOTIFICATIONS = {
+        **settings.QAMQOR_NOTIFICATIONS,
+        "EMAIL": "qamqor.notifications.channels.SmtpEmail",
+    }
+    email = _message().deliveries.get(channel="email")
+    assert services.deliver(email.pk, now=T0).status == "delivered"
+    (sent,) = mail.outbox
+    assert sent.to == ["a@example.kz"] and DATA["number"] in sent.subject
+    assert sent.extra_headers["Message-ID"] == f"<{email.dedup_key}@qamqor.local>"
+    settings.EMAIL_BACKEND = "qamqor.no.such.Backend"  # a backend that cannot send: a failed attempt
+    other = services.record_stage(
+        recipient_iin=IIN, case_ref=7, event_ref=9, stage="granted", at=T0, data=DATA
+    )
+    assert services.deliver(other.deliveries.get(channel="email").pk, now=T0).status == "failed"

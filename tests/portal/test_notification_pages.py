@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
-from django.test import Client
 
 from helpers import at, submit_meeting
 from qamqor.notifications import services
 from qamqor.notifications.models import Contact, Delivery, Message
 
+from .test_portal_pages import page, text
+
 pytestmark = pytest.mark.django_db
-
-
-def page(lang: str = "kk", user=None) -> Client:
-    c = Client()
-    c.cookies["django_language"] = lang
-    if user is not None:
-        c.force_login(user)
-    return c
-
-
-def text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
 
 
 @pytest.fixture
