@@ -161,7 +161,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, worker: str = "
     lock), record the attempt. Exactly one successful attempt is ever recorded per delivery (the
     partial unique constraint): a worker whose lease ran out while it was sending finds the
     delivery recorded by the other and records nothing."""
-    now = now or timezone.now()
+    now, worker = now or timezone.now(), worker[:64]  # the columns' width (PostgreSQL enforces it)
     if claim(delivery_id, now=now, worker=worker) is None:
         return _not_claimed(delivery_id, now)
     d = Delivery.objects.select_related("message").get(pk=delivery_id)

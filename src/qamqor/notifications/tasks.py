@@ -15,7 +15,7 @@ class NotificationDeliveryFailed(Exception):
 @task(queue_name="notifications", takes_context=True)
 def deliver_notification(context, delivery_id: int) -> dict:
     result = context.task_result
-    worker = f"{result.id}:{(result.worker_ids or ['?'])[-1]}"
+    worker = f"{(result.worker_ids or ['?'])[-1]}:{result.id}"  # the worker first: it survives the cut
     outcome = services.deliver(delivery_id, worker=worker)
     if outcome.status == "busy":  # another worker holds the lease: look again when it runs out
         services.enqueue(delivery_id, run_after=outcome.retry_at)
