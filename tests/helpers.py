@@ -79,6 +79,21 @@ def submit_meeting(w, channel="provider", when=None, **kw):
     return sv.submit_application(**args)
 
 
+def receive_notices(case, when):
+    """Every message of `case` delivered by every channel at `when`, and opened by the recipient in
+    their cabinet then (as the worker and the portal's notifications page do)."""
+    from qamqor.notifications import services
+    from qamqor.notifications.models import Delivery, Message
+
+    for pk in Delivery.objects.filter(message__case_ref=str(case.pk), status="pending").values_list(
+        "pk", flat=True
+    ):
+        services.deliver(pk, now=when, worker="test")
+    ids = Message.objects.filter(case_ref=str(case.pk)).values_list("pk", flat=True)
+    services.mark_read(case.applicant.iin, ids, when)
+    case.refresh_from_db()
+
+
 def to_review_at_state_corp(w, case):
     """A State Corporation application of 02.02.2026 10:00 taken to review: accepted, sent by courier,
     received by the provider, checked for completeness (03.02.2026)."""

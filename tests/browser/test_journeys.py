@@ -125,6 +125,7 @@ PUBLIC = [
     "/portal/sign-in/code/",  # the demo's one-time code sign-in and its outbox
     "/portal/sign-in/code/verify/",
     "/portal/outbox/",
+    "/portal/notifications/outbox/",  # the demo's SMS and e-mail outbox (notifications)
 ]
 
 
@@ -160,7 +161,13 @@ def test_every_page_passes_axe_in_each_language(open_page, shot, lang):
 
     aliya = get_user_model().objects.get(username="recipient-aliya")
     mine = Application.objects.filter(applicant__iin=aliya.iin, status="registered").first()
-    for url in ("/portal/applications/", f"/portal/applications/{mine.pk}/", "/portal/who-read-my-data/"):
+    for url in (
+        "/portal/applications/",
+        f"/portal/applications/{mine.pk}/",
+        "/portal/who-read-my-data/",
+        "/portal/notifications/",
+        "/portal/notifications/contacts/",
+    ):
         page.goto(url)
         found += _axe(page, url)
     # the officer's pages

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from helpers import MEETING_FACTS, at, submit_meeting, to_review_at_state_corp
+from helpers import MEETING_FACTS, at, receive_notices, submit_meeting, to_review_at_state_corp
 from qamqor.cases import actions as sv
 from qamqor.cases.actions.facts import FactRefused
 from qamqor.cases.exceptions import CaseError, DeadlinePassed
@@ -206,6 +206,10 @@ def test_objection_term_lapses_only_after_two_working_days(world):
         hearing_at=at(2026, 2, 6, 11),
         hearing_place="Room 1",
     )
+    with pytest.raises(DeadlinePassed) as no_proof:  # the term counts from the notice's receipt
+        sv.lapse_objection_term(case, at=at(2026, 2, 6, 9))
+    assert no_proof.value.code == "notice_not_delivered"
+    receive_notices(case, at(2026, 2, 3, 16, 5))  # opened in the cabinet on the day it was sent
     with pytest.raises(DeadlinePassed):  # notice 03.02 (Tue): the term runs through 05.02 (Thu)
         sv.lapse_objection_term(case, at=at(2026, 2, 5, 17))
     sv.lapse_objection_term(case, at=at(2026, 2, 6, 9))

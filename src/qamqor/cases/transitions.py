@@ -234,6 +234,14 @@ TABLE: tuple[Transition, ...] = (
         "objection_lapsed",
     ),
     Transition(
+        "record_notice_delivery",
+        (S.PRELIMINARY_REFUSAL,),
+        S.PRELIMINARY_REFUSAL,
+        (SYSTEM,),
+        "notice_received",
+        label="receipt of the preliminary-refusal notice, as the channel that delivered it reports",
+    ),
+    Transition(
         "issue_final_refusal",
         (S.HEARING_HELD, S.OBJECTION_TERM_LAPSED),
         S.REFUSED,

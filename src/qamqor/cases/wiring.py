@@ -4,7 +4,8 @@ Registries sit below cases and never call it; they send signals, connected here 
 a registry that does not answer parks the case ("awaiting registry data"); the last answer takes it
 back to review, records the answers as facts, and a fully automated case is decided at once. The data
 bank asks the case layer, through the verifier registered here, whether a placement follows a grant
-that passed the gate.
+that passed the gate. The notifications report the delivery of a preliminary-refusal notice; the case
+records it (the objection term counts from it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from qamqor.cases.actions.automated import decide_automatically
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.actions.moves import is_fully_automated
 from qamqor.cases.actions.placements import verify_gated_grant
-from qamqor.cases.actions.review import await_registry_data, collect_registry_data, receive_registry_data
+from qamqor.cases.actions.review import (
+    await_registry_data,
+    collect_registry_data,
+    receive_registry_data,
+    record_notice_delivery,
+)
 from qamqor.cases.models import Application, Channel
 from qamqor.cases.transitions import Status
 
@@ -44,10 +50,22 @@ def _on_query_answered(sender, pending, answer=None, **kwargs):
         decide_automatically(case, at=pending.answered_at)
 
 
+def _on_notice_delivered(sender, case_ref, message_id, channel, delivered_at, receipt, **kwargs):
+    """The notifications recorded the first delivery of a preliminary-refusal notice: the case records
+    its receipt (the objection term counts from it)."""
+    case = Application.objects.filter(pk=int(case_ref)).first()
+    if case is not None:
+        record_notice_delivery(
+            case, delivered_at=delivered_at, channel=channel, receipt=receipt, message_ref=message_id
+        )
+
+
 def connect() -> None:
     from qamqor.databank.services import set_grant_verifier
+    from qamqor.notifications.services import notice_delivered
     from qamqor.registries.services import query_answered, query_deferred
 
     query_deferred.connect(_on_query_deferred, dispatch_uid="cases.query_deferred")
     query_answered.connect(_on_query_answered, dispatch_uid="cases.query_answered")
+    notice_delivered.connect(_on_notice_delivered, dispatch_uid="cases.notice_delivered")
     set_grant_verifier(verify_gated_grant)

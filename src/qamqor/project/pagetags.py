@@ -128,6 +128,7 @@ ACTIONS = {
     "issue_preliminary_refusal": _("Preliminary refusal and notice of the hearing"),
     "hold_hearing": _("Record the hearing"),
     "lapse_objection_term": _("The objection term has lapsed"),
+    "record_notice_delivery": _("Receipt of the preliminary-refusal notice recorded"),
     "issue_final_refusal": _("Motivated refusal"),
     "issue_result": _("Issue the result"),
     "deliver_to_cabinet": _("Result delivered to the personal cabinet"),

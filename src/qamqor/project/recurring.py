@@ -9,6 +9,8 @@ Jobs (the intervals are operational settings, not law):
 - `monitoring_catch_up`: every stage of the monitoring feed that is due and still pending is
   delivered now (a lost delivery task waits minutes, not until the nightly reconciliation; issue 15),
   and today's reconciliation record is brought up to date.
+- `notifications_catch_up`: every notification delivery that is due and unclaimed is sent now (its
+  task was lost or is late; issue 14).
 
 A run that is repeated (its worker died and the task was reclaimed, monitoring.leases) queues no
 second chain: the next run is queued only if none is queued yet.
@@ -46,10 +48,17 @@ def _monitoring_catch_up(now: dt.datetime) -> dict:
     return {"catch_up": delivered, "today": today.as_dict()}
 
 
+def _notifications_catch_up(now: dt.datetime) -> dict:
+    from qamqor.notifications.services import catch_up
+
+    return {"catch_up": catch_up(now=now)}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict], dt.timedelta]] = {
     "registry_sweep": (_registry_sweep, dt.timedelta(minutes=5)),
     "duty_reminders": (_duty_reminders, dt.timedelta(hours=6)),
     "monitoring_catch_up": (_monitoring_catch_up, dt.timedelta(minutes=2)),
+    "notifications_catch_up": (_notifications_catch_up, dt.timedelta(minutes=2)),
 }
 
 

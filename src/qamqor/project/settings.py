@@ -72,6 +72,8 @@ INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
 INSTALLED_APPS += ["qamqor.documents"]
 # The pages: the recipients' portal and the officers' back office (issue 13; server-rendered).
 INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
+# Notifications to recipients: cabinet, SMS, e-mail (issue 14; settings block below).
+INSTALLED_APPS += ["qamqor.notifications"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
@@ -189,7 +191,7 @@ TASKS = {
     "default": {
         # django-tasks-db's DatabaseBackend, its INSERT compiled once per connection (qamqor.db.inserts)
         "BACKEND": "qamqor.db.inserts.TaskBackend",
-        "QUEUES": ["default", "monitoring"],
+        "QUEUES": ["default", "monitoring", "notifications"],
     }
 }
 
@@ -214,6 +216,30 @@ QAMQOR_MONITORING = {
     # the sandbox receiver's answer time (tests and demonstrations of a slow receiver)
     "SANDBOX_DELAY_SECONDS": float(os.environ.get("QAMQOR_SANDBOX_MONITORING_DELAY", "0")),
 }
+
+# --- notifications to recipients (issue 14; docs/decisions/0023-notifications.md) ---------------
+# SMS: the sandbox only (there is no SMS gateway). E-mail: the sandbox, or Django's e-mail backend
+# (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS) with
+# QAMQOR_NOTIFY_EMAIL=smtp. A worker holds a delivery for CLAIM_SECONDS while it sends (the e-mail
+# backend's EMAIL_TIMEOUT stays below it); failures are retried after BASE·2^(n−1) s, at most MAX.
+QAMQOR_NOTIFICATIONS = {
+    "SMS": "qamqor.notifications.channels.SandboxGateway",
+    "EMAIL": (
+        "qamqor.notifications.channels.SmtpEmail"
+        if os.environ.get("QAMQOR_NOTIFY_EMAIL") == "smtp"
+        else "qamqor.notifications.channels.SandboxGateway"
+    ),
+    "CLAIM_SECONDS": float(os.environ.get("QAMQOR_NOTIFY_CLAIM_SECONDS", "60")),
+    "BACKOFF_BASE_SECONDS": 30,
+    "BACKOFF_MAX_SECONDS": 3600,
+}
+EMAIL_TIMEOUT = 20
+for _key in ("EMAIL_HOST", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "DEFAULT_FROM_EMAIL"):
+    if os.environ.get(_key):
+        globals()[_key] = os.environ[_key]
+if os.environ.get("EMAIL_PORT"):
+    EMAIL_PORT = int(os.environ["EMAIL_PORT"])
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
 
 # Queues: an application is "at risk" when its due date (or the latest day for a preliminary refusal)
 # is within this many working days, or a minute-term result within this many minutes (our choice).

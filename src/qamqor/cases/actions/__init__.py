@@ -6,7 +6,8 @@ the gate (`gate.verdict`) that `move_case` runs for every decision move.
   send_by_courier, receive_at_provider
 - `completeness`: check_completeness, refuse_to_accept
 - `review`: start_review, collect_registry_data, await_registry_data, receive_registry_data,
-  record_official_findings, hold_hearing, lapse_objection_term
+  record_official_findings, hold_hearing, record_notice_delivery, lapse_objection_term
+- `notices`: notify_recipient (the recipient's message of each stage, `qamqor.notifications`)
 - `decision`: decide, grant, issue_preliminary_refusal, issue_final_refusal
 - `result`: issue_result, deliver_to_cabinet, hold_at_state_corp, hand_over, transfer_to_provider,
   request_return, resend_to_state_corp
@@ -45,6 +46,7 @@ from qamqor.cases.actions.review import (
     hold_hearing,
     lapse_objection_term,
     receive_registry_data,
+    record_notice_delivery,
     record_official_findings,
     start_review,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "receive_at_provider",
     "receive_registry_data",
     "recompute_deadlines",
+    "record_notice_delivery",
     "record_official_findings",
     "refuse_to_accept",
     "register_at_provider",

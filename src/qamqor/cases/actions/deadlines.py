@@ -24,6 +24,9 @@ EVENT_ANCHORS = {
     "receive_at_provider": "documents_received",
     "check_completeness": "completeness_check",
     "issue_preliminary_refusal": "preliminary_refusal",
+    # the objection term counts from the receipt of the notice (catalog-format.md "Steps",
+    # hearing_objection; APC art. 73): its recorded delivery, later than the sending, wins
+    "record_notice_delivery": "preliminary_refusal",
     "hold_hearing": "hearing",
     "lapse_objection_term": "hearing",
     "hold_at_state_corp": "result_at_state_corp",

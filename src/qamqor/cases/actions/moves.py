@@ -5,7 +5,8 @@ the optimistic version, the actor's role and scope, passes a decision move throu
 (`cases.actions.gate.verdict`, over the recorded facts, inside the lock), applies the step's own
 writes, bumps the version, writes an append-only `CaseEvent` (actor, moment, from, to, legal basis,
 payload), the `Decision` of a decision move, the data-bank placement of a gated placement grant, and
-hands the event to the monitoring feed (`003_4cf6e905af0d21d2.txt` §12-1) in the same transaction.
+hands the event to the monitoring feed (`003_4cf6e905af0d21d2.txt` §12-1) and the recipient's message
+(`notices`, issue 14) in the same transaction.
 An illegal move raises and changes nothing. The clock is an argument (`at`).
 """
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.cases.actions import gate
 from qamqor.cases.actions.common import jsonable, now, role_of, version_of
 from qamqor.cases.actions.deadlines import recompute_deadlines
+from qamqor.cases.actions.notices import notify_recipient
 from qamqor.cases.actions.placements import record_placements_of_grant
 from qamqor.cases.exceptions import ConcurrentUpdate, IllegalTransition, RoleNotAllowed
 from qamqor.cases.models import Application, CaseEvent, Channel, Decision, DecisionKind, Outcome
@@ -159,6 +161,7 @@ def write_event(case, *, action, from_status, actor, at, basis: Basis, payload, 
     )  # CaseEvent.objects.create(...), its SQL compiled once (db.inserts)
     if from_status != case.status:  # a stage change; facts recorded in place are not a stage
         notify_monitoring(event, case)
+        notify_recipient(event, case)  # the recipient's message, sent after commit (notifications)
     return event
 
 

@@ -225,14 +225,60 @@ def hold_hearing(
     )
 
 
+def notice_delivery(case: Application) -> CaseEvent | None:
+    """The recorded delivery of the current preliminary-refusal notice (None: none recorded yet)."""
+    issued = (
+        case.events.filter(action="issue_preliminary_refusal").order_by("-seq").values_list("seq", flat=True)
+    )
+    last = issued.first()
+    if last is None:
+        return None
+    return case.events.filter(action="record_notice_delivery", seq__gt=last).order_by("seq").first()
+
+
+def record_notice_delivery(
+    case, *, delivered_at: dt.datetime, channel: str, receipt: str, message_ref
+) -> CaseEvent | None:
+    """The preliminary-refusal notice reached the recipient: the channel, the moment it reports and
+    its receipt are recorded as the case's event, at that moment; the objection term counts from it
+    (`deadlines.EVENT_ANCHORS`). Only the first delivery, and only while the hearing is awaited."""
+    case.refresh_from_db()
+    if case.status != Status.PRELIMINARY_REFUSAL or notice_delivery(case) is not None:
+        return None
+    return move_case(
+        case,
+        Status.PRELIMINARY_REFUSAL,
+        action="record_notice_delivery",
+        actor=None,
+        at=delivered_at,
+        idempotency_key=f"notice-delivery:{message_ref}",
+        payload={
+            "channel": channel,
+            "delivered_at": delivered_at,
+            "receipt": receipt,
+            "message": message_ref,
+        },
+        recompute=True,
+    )
+
+
 def lapse_objection_term(
     case, *, actor=None, at=None, expected_version=None, idempotency_key=None
 ) -> CaseEvent:
     """The recipient did not respond: once the objection term (the definition's `hearing_objection`
-    step, counted from the notice) has passed, the body decides on the materials it has. Refused
-    before the term ends, and when the definition gives no such term (it cannot be said to lapse)."""
+    step, counted from the receipt of the notice: its recorded delivery) has passed, the body decides on
+    the materials it has. Refused before the notice's delivery is recorded, before the term ends, and
+    when the definition gives no such term (it cannot be said to lapse)."""
 
     def guard(locked, at, t):
+        if notice_delivery(locked) is None:
+            raise DeadlinePassed(
+                _(
+                    "The notice of the preliminary refusal has no recorded delivery: the objection term "
+                    "counts from its receipt and has not started."
+                ),
+                code="notice_not_delivered",
+            )
         term = term_of(locked, "hearing_objection")
         if term.due is None:
             raise DeadlinePassed(
