@@ -50,6 +50,37 @@ def test_one_outage_opens_one_protocol_that_lists_its_stages_and_closes_itself()
     assert SandboxStage.objects.count() == 6 and TechnicalProblemProtocol.objects.count() == 1
 
 
+def test_the_first_delivery_after_an_outage_sends_the_backlog_now(run_on_commit):
+    """bench/crash.py R2: after a 10-minute outage the stages waited out back-offs of up to 8
+    minutes more (592 of 2,264 undelivered 10 minutes after the receiver came back). The first
+    delivery that succeeds brings every waiting stage's retry time to now and queues it."""
+    from qamqor.monitoring.models import StageOutbox
+
+    rows = _rows(4)
+    set_sandbox_failures(fail_always=True)
+    now = T0
+    for _round in range(5):  # back-offs of 30, 60, 120, 240, 480 s
+        for row in rows:
+            services.deliver(row.pk, now=now, force=True)
+        now += dt.timedelta(seconds=30)
+    assert min(StageOutbox.objects.values_list("next_attempt_at", flat=True)) > now + dt.timedelta(minutes=5)
+
+    set_sandbox_failures(fail_always=False)
+    queued = []
+    original = services.enqueue_delivery
+    services.enqueue_delivery = lambda pk, run_after=None: queued.append(pk)
+    try:
+        with run_on_commit():
+            assert services.deliver(rows[0].pk, now=now, force=True).status == "delivered"
+    finally:
+        services.enqueue_delivery = original
+    waiting = StageOutbox.objects.filter(status="pending")
+    assert waiting.count() == 3 and all(r.next_attempt_at == now for r in waiting)
+    assert sorted(queued) == sorted(r.pk for r in rows[1:])  # each queued to go now
+    for row in rows[1:]:  # and due: not "not_due" until its old retry time
+        assert services.deliver(row.pk, now=now).status == "delivered"
+
+
 def test_a_later_outage_opens_a_new_protocol():
     (first,) = _rows(1)
     set_sandbox_failures(fail_next=1)
