@@ -72,6 +72,8 @@ INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
 INSTALLED_APPS += ["qamqor.documents"]
 # The pages: the recipients' portal and the officers' back office (issue 13; server-rendered).
 INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
+# The front office: the electronic queue and home visits (issue 14).
+INSTALLED_APPS += ["qamqor.frontoffice"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
