@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from helpers import MEETING_DOCUMENTS, at
-from qamqor.accounts.models import Provider
 from qamqor.backoffice.homevisits import accept_documents_at_home
 from qamqor.cases import actions as sv
 from qamqor.cases.models import Application, Person
@@ -44,18 +43,6 @@ def test_the_catalogue_carries_home_visits_only_where_the_texts_do():
         version = catalog.service(slug).versions[-1]
         assert version.home_visit is None
         assert any(u.field == "home_visit" and "no home visit" in u.reason for u in version.unknown)
-
-
-@pytest.fixture
-def akimat(world):
-    return Provider.objects.create(
-        code="astana-akimat",
-        kind="local_executive_body",
-        name_kk="Әкімдік",
-        name_ru="Акимат",
-        name_en="Akimat",
-        region="Astana",
-    )
 
 
 def _request(world, via="contact_centre", by=None, when=REQUESTED, **kw):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 
 from qamqor.cases.actions.intake import submit
+from qamqor.cases.models import Person
 from qamqor.frontoffice.actions.common import local_day
 from qamqor.frontoffice.actions.home_visits import check_home_intake, provision, record_home_intake
 
@@ -22,17 +23,23 @@ def accept_documents_at_home(
     *,
     operator,
     at: dt.datetime,
-    applicant,
     provider,
+    applicant=None,
+    names: Mapping | None = None,
     documents: Iterable[Mapping] = (),
     children: Iterable = (),
     facts: Mapping | None = None,
     consent: bool = False,
 ):
-    """The assigned operator accepts the documents at the recipient's home: the application, filed."""
+    """The assigned operator accepts the documents at the recipient's home: the application, filed.
+    The applicant is the visit's recipient (found by IIN, or recorded with `names`)."""
     check_home_intake(visit, operator=operator)
     _version, rule = provision(visit.service_slug, local_day(at))
     with transaction.atomic():
+        if applicant is None:
+            applicant = Person.objects.filter(iin=visit.recipient_iin).first() or Person.objects.create(
+                iin=visit.recipient_iin, **dict(names or {})
+            )
         submission = submit(
             service_slug=visit.service_slug,
             channel=rule.intake_channel,

@@ -28,17 +28,20 @@ def visits_of(office, day: dt.date) -> list[fig.Visit]:
 
 
 def office_day_figures(office, day: dt.date, as_of: dt.datetime) -> dict:
+    """`figures.office_day` of the office's tickets of `day`; each service's figures also carry the
+    limits its tickets were measured against (`limits`: version, minutes, the clause)."""
     out = fig.office_day(visits_of(office, day), as_of)
-    limits = {}
-    for slug, version, wait, service, cit in (
-        Ticket.objects.filter(office=office, day=day)
-        .values_list(
-            "service_slug", "catalogue_version", "max_wait_minutes", "max_service_minutes", "limits_citation"
-        )
-        .distinct()
-    ):
-        limits[slug] = {"version": version, "max_wait": wait, "max_service": service, "citation": cit}
-    out["limits"] = limits
+    rows = Ticket.objects.filter(office=office, day=day).values_list(
+        "service_slug", "catalogue_version", "max_wait_minutes", "max_service_minutes", "limits_citation"
+    )
+    for slug, version, wait, service, cit in rows.distinct():
+        out["by_service"][slug]["limits"] = {
+            "version": version,
+            "max_wait": wait,
+            "max_service": service,
+            "citation": cit.get("citation"),
+            "unknown": cit.get("unknown", ""),
+        }
     return out
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, ledger, signin, views
+from qamqor.portal import cabinet, ledger, queue, signin, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("sign-in/code/", signin.request_code, name="code-request"),
     path("sign-in/code/verify/", signin.verify_code, name="code-verify"),
     path("outbox/", signin.outbox, name="outbox"),
+    # the electronic queue and home visits (frontoffice, issue 14)
+    path("queue/", queue.book, name="book"),
+    path("home-visit/", queue.home_visit, name="home-visit"),
 ]

@@ -229,4 +229,3 @@ def finish_service(ticket, *, operator, at) -> Ticket:
 def mark_no_show(ticket, *, operator, at) -> Ticket:
     """The called visitor did not come to the window."""
     return _move("mark_no_show", ticket, operator=operator, at=at)
-
