@@ -30,11 +30,12 @@ OPERATOR = "front_office_operator"
 
 
 def queue_of(office) -> OfficeQueue:
-    return OfficeQueue.objects.get_or_create(office=office)[0]
+    """The office's queue settings (the defaults, unsaved, for an office that has none: a read writes nothing)."""
+    return OfficeQueue.objects.filter(office=office).first() or OfficeQueue(office=office)
 
 
 def _locked_queue(office) -> OfficeQueue:
-    queue_of(office)
+    OfficeQueue.objects.get_or_create(office=office)
     return OfficeQueue.objects.select_for_update().get(office=office)
 
 
