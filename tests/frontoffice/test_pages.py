@@ -78,6 +78,16 @@ def test_a_booking_on_a_holiday_is_refused_in_the_page_language(world, tuesday, 
     assert not Ticket.objects.exists()
 
 
+def test_a_holiday_shows_no_slot_and_the_next_opening(world, tuesday):
+    r = page(world.aliya, "ru").get(
+        "/portal/queue/", {"office": world.office.code, "service": MEETING, "day": "23.03.2026"}
+    )
+    assert r.status_code == 200
+    body = text(r)
+    assert 'name="slot"' not in r.content.decode()
+    assert "26.03.2026 09:00" in body and "day=26.03.2026" in r.content.decode()
+
+
 def test_bad_input_is_a_clear_error_that_changes_nothing(world, tuesday):
     c = page(world.aliya)
     assert c.get("/portal/queue/", {"day": "2026-03-04"}).status_code == 400

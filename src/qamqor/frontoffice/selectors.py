@@ -9,7 +9,8 @@ from qamqor.frontoffice import figures as fig
 from qamqor.frontoffice.actions.common import office_schedule, version_at_office
 from qamqor.frontoffice.actions.queue import queue_of
 from qamqor.frontoffice.models import OPEN_STATUSES, HomeVisit, Ticket, TicketKind, TicketStatus
-from qamqor.frontoffice.slots import slot_starts
+from qamqor.frontoffice.slots import next_slot, slot_starts
+from qamqor.rules.calendar import ALMATY
 
 
 def visits_of(office, day: dt.date) -> list[fig.Visit]:
@@ -68,6 +69,13 @@ def free_slots(
     ):
         taken[start] = taken.get(start, 0) + 1
     return [s for s in starts if taken.get(s, 0) < queue.bookable_per_slot]
+
+
+def next_opening_after(office, service_slug: str, day: dt.date, catalog=None) -> dt.datetime:
+    """The first slot after `day` (for a day without free slots: closed, a holiday, or full)."""
+    version = version_at_office(service_slug, day, catalog)
+    after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ALMATY)
+    return next_slot(office_schedule(version, office), after, queue_of(office).slot_minutes)
 
 
 def my_tickets(user):

@@ -72,6 +72,8 @@ def book(request):
     if office is not None and service and day and not day_error:
         try:
             ctx["slots"] = selectors.free_slots(office, service, day, now)
+            if not ctx["slots"]:
+                ctx["next_opening"] = selectors.next_opening_after(office, service, day)
         except FrontOfficeError as exc:
             ctx["error"], status = str(exc), 400
     ctx["tickets"] = list(selectors.my_tickets(request.user)[:50])
