@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.backoffice import impact, views
+from qamqor.backoffice import frontdesk, impact, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,4 +8,11 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_page, name="case"),
     path("cases/<int:pk>/actions/<slug:name>/", views.act, name="act"),
     path("impact/", impact.impact, name="impact"),
+    # the electronic queue and home visits (frontoffice, issue 14)
+    path("front-office/queue/", frontdesk.console, name="console"),
+    path("front-office/queue/<slug:step>/", frontdesk.console_step, name="console-step"),
+    path("front-office/figures/", frontdesk.figures, name="figures"),
+    path("front-office/home-visits/", frontdesk.home_visits, name="home-visits"),
+    path("front-office/home-visits/<slug:step>/", frontdesk.home_visit_step, name="home-visit-new"),
+    path("front-office/home-visits/<int:pk>/<slug:step>/", frontdesk.home_visit_step, name="home-visit-step"),
 ]

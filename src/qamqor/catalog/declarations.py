@@ -1,6 +1,6 @@
 """Reading the declarations of a version that say how its rules are read (docs/catalog-format.md):
 `facts:` (closed value sets, ranges, formats), `interpretation:` / `interpretations:` (a reading
-chosen where the text allows several) and `editions_not_in_sources_before:`.
+chosen where the text allows several), `editions_not_in_sources_before:` and `home_visit:`.
 
 Each function takes the loader's reader `r` (its `keys`, `fail`, `text`, `date`, `citation`, `expr`),
 so every error names the file and the place, as the rest of the loader does.
@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from qamqor.catalog.model import EditionGap, FactSpec
+from qamqor.catalog.model import EditionGap, FactSpec, HomeVisit
 from qamqor.rules.types import Interpretation, Reading
 
 FACT_FORMATS = {"country"}  # an ISO 3166-1 alpha-2 code (catalog.facts_schema)
@@ -101,4 +101,45 @@ def edition_gap(r, m: Any, place: str, start: dt.date) -> EditionGap | None:
         e.get("from_certainty", "exact"),
         r.citation(e["citation"], place),
         str(e["note"]).strip(),
+    )
+
+
+REQUEST_CHANNELS = {"contact_centre", "portal"}  # how a home visit is asked for
+ELIGIBILITY_SOURCES = {"declaration", "registry", "officer"}
+
+
+def home_visit(r, m: Any, place: str, channels: tuple[str, ...]) -> HomeVisit | None:
+    """`home_visit:` of a version (documents taken at home, e.g. `000` §13)."""
+    if m is None:
+        return None
+    h = r.keys(
+        m,
+        place,
+        {"eligible", "request_channels", "eligibility_sources", "intake_channel", "citation"},
+        {"interpreted_request_channels", "eligibility_certainty", "note"},
+    )
+    asked = tuple(h["request_channels"] or ())
+    interpreted = tuple(h.get("interpreted_request_channels") or ())
+    if not asked or set(asked + interpreted) - REQUEST_CHANNELS:
+        raise r.fail(f"request channels must be among {sorted(REQUEST_CHANNELS)}", place)
+    sources = tuple(h["eligibility_sources"] or ())
+    if not sources or set(sources) - ELIGIBILITY_SOURCES:
+        raise r.fail(f"eligibility sources must be among {sorted(ELIGIBILITY_SOURCES)}", place)
+    certainty = h.get("eligibility_certainty", "exact")
+    if certainty not in ("exact", "interpretation"):
+        raise r.fail("eligibility_certainty must be exact or interpretation", place)
+    if h["intake_channel"] not in channels:
+        raise r.fail(f"the intake channel {h['intake_channel']!r} is not a channel of the version", place)
+    note = str(h.get("note") or "").strip()
+    if (interpreted or certainty == "interpretation") and not note:
+        raise r.fail("an interpreted request channel or eligibility source needs a note", place)
+    return HomeVisit(
+        eligible=r.text(h["eligible"], place + ".eligible"),
+        request_channels=asked,
+        interpreted_request_channels=interpreted,
+        eligibility_sources=sources,
+        eligibility_certainty=certainty,
+        intake_channel=str(h["intake_channel"]),
+        citation=r.citation(h["citation"], place),
+        note=note,
     )

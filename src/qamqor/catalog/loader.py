@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from qamqor.catalog.declarations import edition_gap, fact_specs, interpretation_of
+from qamqor.catalog.declarations import edition_gap, fact_specs, home_visit, interpretation_of
 from qamqor.catalog.model import (
     Catalog,
     Channel,
@@ -196,6 +196,7 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
             "facts",
             "interpretations",
             "editions_not_in_sources_before",
+            "home_visit",
         },
     )
     vid = str(m["id"])
@@ -437,6 +438,7 @@ def _load_version(r: _Reader, slug: str, service_names: Text, m: Any, idx: int) 
         bounds=dict(r.bounds),
         interpretations=interpretations,
         edition_gap=gap,
+        home_visit=home_visit(r, m.get("home_visit"), place + ".home_visit", tuple(c.channel for c in channels)),
     )
     r.bounds = {}
     from qamqor.catalog.facts_schema import DeclarationError, check_declarations

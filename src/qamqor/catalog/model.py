@@ -138,6 +138,39 @@ class EditionGap:
 
 
 @dataclass(frozen=True, slots=True)
+class HomeVisit:
+    """Documents taken at the recipient's home (`home_visit:` of a version; `000` §13): who may ask
+    (`eligible`), through which channels the request comes (`request_channels`, the text's;
+    `interpreted_request_channels`, a reading the text does not force, with `note`), which sources
+    the fact of eligibility accepts (`eligibility_sources`, with their certainty), and the channel
+    whose intake (and deadlines) the visit uses."""
+
+    eligible: Text
+    request_channels: tuple[str, ...]
+    interpreted_request_channels: tuple[str, ...]
+    eligibility_sources: tuple[str, ...]
+    eligibility_certainty: str  # exact | interpretation
+    intake_channel: str
+    citation: Citation
+    note: str = ""
+
+    def accepts_request(self, channel: str) -> bool:
+        return channel in self.request_channels or channel in self.interpreted_request_channels
+
+    def as_dict(self) -> dict:
+        return {
+            "eligible": self.eligible.as_dict(),
+            "request_channels": list(self.request_channels),
+            "interpreted_request_channels": list(self.interpreted_request_channels),
+            "eligibility_sources": list(self.eligibility_sources),
+            "eligibility_certainty": self.eligibility_certainty,
+            "intake_channel": self.intake_channel,
+            "citation": self.citation.as_dict(),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class LegalBasis:
     text: Text
     citation: Citation
@@ -183,6 +216,7 @@ class ServiceVersion:
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # numeric ranges, for the engine
     interpretations: tuple[Interpretation, ...] = ()  # readings of the version as a whole (its window…)
     edition_gap: EditionGap | None = None  # before this version: editions not in the sources
+    home_visit: HomeVisit | None = None  # documents taken at home (e.g. `000` §13); None: the text gives none
 
     def fact_source(self, path: str) -> FactSource | None:
         """The accepted sources of a fact of this version (None: not a fact its rules read)."""

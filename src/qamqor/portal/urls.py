@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, ledger, notices, signin, views
+from qamqor.portal import cabinet, ledger, notices, queue, signin, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("notifications/", notices.notifications, name="notifications"),
     path("notifications/contacts/", notices.contacts, name="contacts"),
     path("notifications/outbox/", notices.outbox, name="notify-outbox"),
+    # the electronic queue and home visits (frontoffice, issue 14)
+    path("queue/", queue.book, name="book"),
+    path("home-visit/", queue.home_visit, name="home-visit"),
 ]

@@ -219,3 +219,30 @@ def purpose_label(purpose: str) -> str:
     if purpose.startswith("action:"):
         return action_label(purpose.split(":", 1)[1])
     return str(_("viewed the case")) if purpose == "view" else purpose
+
+
+@register.filter
+def office_name(office) -> str:
+    """A State Corporation office's (or a provider's) name in the page's language."""
+    return office.name(_lang()) if office is not None else ""
+
+
+@register.filter
+def iso_day(text: str) -> str:
+    """An ISO date (yyyy-mm-dd) as dd.mm.yyyy, for a link to that day's page."""
+    try:
+        return f"{dt.date.fromisoformat(str(text)[:10]):%d.%m.%Y}"
+    except ValueError:
+        return ""
+
+
+@register.filter
+def percent(share) -> str:
+    """A share (0..1) as a whole percentage; a dash where there is none."""
+    return "—" if share is None else f"{round(share * 100)} %"
+
+
+@register.filter
+def minutes1(value) -> str:
+    """Minutes with one decimal; a dash where there is none."""
+    return "—" if value is None else f"{value:.1f}"

@@ -74,6 +74,8 @@ INSTALLED_APPS += ["qamqor.documents"]
 INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
 # Notifications to recipients: cabinet, SMS, e-mail (issue 14; settings block below).
 INSTALLED_APPS += ["qamqor.notifications"]
+# The front office: the electronic queue and home visits (issue 14).
+INSTALLED_APPS += ["qamqor.frontoffice"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [

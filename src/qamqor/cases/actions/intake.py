@@ -140,6 +140,24 @@ def check_reception(version, channel: str, office, applicant, children, register
     )
 
 
+def _check_home_visit(version, channel: str, home_visit: str | None) -> None:
+    """Documents taken at home only where the version provides for it, through its intake channel."""
+    if not home_visit:
+        return
+    provision = version.home_visit
+    if provision is None:
+        raise ServiceNotAvailable(
+            _("The legal texts of this service in force on that date provide for no home visit."),
+            code="no_home_visit",
+        )
+    if channel != provision.intake_channel:
+        raise ServiceNotAvailable(
+            _("Documents taken at home are accepted through the channel “%(ch)s” only.")
+            % {"ch": provision.intake_channel},
+            code="home_visit_channel",
+        )
+
+
 def is_duty_office(office) -> bool:
     return office is not None and getattr(office, "kind", "") == "duty"
 
@@ -212,10 +230,16 @@ def submit(
     catalog=None,
     reads_shown: Iterable[tuple[str, str]] = (),
     registered_regions: Mapping[str, str] | None = None,
+    home_visit: str | None = None,
 ) -> Submission:
     """File an application (see the module docstring). The same `idempotency_key` returns the same
     application. Everything that needs no lock is prepared before the transaction; the transaction
-    only inserts (and, on the portal, makes the system's acceptance)."""
+    only inserts (and, on the portal, makes the system's acceptance).
+
+    `home_visit`: the reference of a home visit (`frontoffice`) at which the documents were taken at
+    the recipient's home, where the version provides for it (`home_visit:` of the definition, e.g.
+    `000` §13); the same intake as the counter of its channel, recorded on the `submitted` event
+    with the clause, and the deadlines counted as for that channel."""
     if idempotency_key:
         existing = Application.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -225,6 +249,7 @@ def submit(
     if channel == Channel.STATE_CORP and office is None:
         raise ValidationError({"office": _("An application at the State Corporation needs the office.")})
     _check_submitter(channel, actor, applicant, provider, office)
+    _check_home_visit(version, channel, home_visit)
     _check_office_open(version, channel, office, at)
     children = list(children)
     if any(c.iin == applicant.iin for c in children):
@@ -264,6 +289,8 @@ def submit(
     basis = procedures().resolve(INTAKE_BASIS_KEY[channel], case.procedure_source)
     if version.legal_basis:
         basis = basis + Basis((version.legal_basis.citation,))
+    if home_visit:
+        basis = basis + Basis((version.home_visit.citation,))
     docs = [
         Document(
             code=d["code"],
@@ -287,7 +314,7 @@ def submit(
                 trail_batch(new_case_chains=True),
             ):
                 event = _insert(
-                    case, children, docs, fact_rows, actor, at, basis, version, consent, reception
+                    case, children, docs, fact_rows, actor, at, basis, version, consent, reception, home_visit
                 )
                 _log_reads_shown(case, actor, at, reads_shown)
             if portal:
@@ -324,7 +351,9 @@ def _log_reads_shown(case, actor, at, subjects) -> None:
         append_to_trail(rows)
 
 
-def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent, reception=None) -> CaseEvent:
+def _insert(
+    case, children, docs, fact_rows, actor, at, basis, version, consent, reception=None, home_visit=None
+) -> CaseEvent:
     insert(case)  # case.save(force_insert=True), its SQL compiled once (db.inserts)
     if children:  # as `case.children.set(children)`, without its read of the current set
         through = Application.children.through
@@ -352,6 +381,7 @@ def _insert(case, children, docs, fact_rows, actor, at, basis, version, consent,
             "catalogue_version": version.id,
             "consent": bool(consent),
             **({"reception": reception} if reception else {}),
+            **({"home_visit": home_visit} if home_visit else {}),
         },
         idempotency_key=None,
     )
