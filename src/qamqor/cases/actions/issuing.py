@@ -11,8 +11,15 @@ document's sha256 and short code; a rolled-back move leaves no document row. A r
 same idempotency key) replays the first event and issues nothing; issuing the same context again
 returns the first document byte for byte.
 
-Where the case does not hold what the document must say (a permission's period the official did not
-give, an officer on a system decision), the move is still made and the payload says which fields were
+A result the system decided with no official (a fully automated service, `automated.py`) is signed
+with the provider's key like any other; the document names the information system where an officer's
+name would stand and says that it was decided automatically (the decision's own `decided_automatically`
+reason, in the document's language).
+
+A permission's or referral's period is what the official fills on the form (`particulars`); when
+none is given the document is still made, the period's blanks left empty (as on the paper form) and
+no validity bounds recorded. Where the case does not hold what a document cannot do without (a
+required field of `kinds.yaml`), the move is still made and the payload says which fields were
 missing (`document.not_made`): nothing is invented. Submission never issues anything (the intake
 path stays free of rendering).
 """
@@ -33,6 +40,7 @@ OWNER_PREFIX = "application:"
 # what an official may fill on the result that the case itself does not hold (the form's blanks)
 PARTICULARS = ("period", "camp", "allowance", "conditions", "guardianship")
 NO_POSITION = _("The recipient did not state a position.")
+SYSTEM_ISSUER = _("The information system (no official took part)")
 HEARING_OUTCOME = _("The position heard is taken into account in the decision on the application.")
 
 
@@ -161,6 +169,8 @@ def context_for(
         decision = _last_decision(case)
         officer = actor if actor is not None else getattr(decision, "decided_by", None)
         ctx = base_context(case, lang, at, officer)
+        if officer is None and decision is not None and (decision.evaluation or {}).get("automated"):
+            ctx.update(automated_issuer(decision.reasons.get("decided_automatically") or {}, lang))
         if case.outcome == "refused" and decision is not None:
             ctx["grounds"] = _grounds(version, decision.grounds, lang)
             if case.events.filter(action="hold_hearing").exists() and case.hearing_at:
@@ -168,6 +178,16 @@ def context_for(
         ctx.update({k: v for k, v in (info.get("particulars") or {}).items() if k in PARTICULARS})
         return ctx, case.provider.code
     raise ValueError(f"no document context for the step {step!r}")
+
+
+def automated_issuer(statement: Mapping, lang: str) -> dict:
+    """What a document decided by the system says where an officer would sign: the information
+    system, and the statement that it was decided automatically (`statement`: kk/ru/en texts)."""
+    with translation.override(lang):
+        return {
+            "officer": {"name": str(SYSTEM_ISSUER)},
+            "automated": statement.get(lang) or statement.get("kk") or "",
+        }
 
 
 def result_code(case: Application) -> str | None:
