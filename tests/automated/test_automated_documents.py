@@ -10,9 +10,10 @@ from django.utils import translation
 
 from documents.conftest import files_dir, signing_dir  # noqa: F401 (fixtures)
 from documents.test_case_documents import issued, text_of
-from qamqor.cases.actions.issuing import SYSTEM_ISSUER, documents_of
+from qamqor.cases.actions.issuing import documents_of
 from qamqor.documents import services, verification
 from qamqor.documents.registry import get as kind_of
+from qamqor.documents.services import SYSTEM_ISSUER
 
 from .test_automated import apply
 

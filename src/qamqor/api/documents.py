@@ -152,7 +152,8 @@ class ApplicationDocuments(APIView):
         return respond_with_case(selectors.detail_queryset().get(pk=case.pk), request.user)
 
 
-def _issued_row(request, case, doc) -> dict:
+def issued_row(request, doc, download_path: str) -> dict:
+    """An issued document as the API lists it (`IssuedDocumentOut`); `download_path` serves its bytes."""
     from qamqor.documents import registry, services
 
     return {
@@ -165,10 +166,12 @@ def _issued_row(request, case, doc) -> dict:
         "revoked": doc.revoked_at is not None,
         "superseded": doc.superseded_by_id is not None,
         "verify_url": services.verify_url(doc.code),
-        "download_url": request.build_absolute_uri(
-            f"/api/v1/applications/{case.pk}/documents/issued/{doc.display_code}.pdf"
-        ),
+        "download_url": request.build_absolute_uri(download_path),
     }
+
+
+def _issued_row(request, case, doc) -> dict:
+    return issued_row(request, doc, f"/api/v1/applications/{case.pk}/documents/issued/{doc.display_code}.pdf")
 
 
 class IssuedDocuments(APIView):

@@ -40,7 +40,6 @@ OWNER_PREFIX = "application:"
 # what an official may fill on the result that the case itself does not hold (the form's blanks)
 PARTICULARS = ("period", "camp", "allowance", "conditions", "guardianship")
 NO_POSITION = _("The recipient did not state a position.")
-SYSTEM_ISSUER = _("The information system (no official took part)")
 HEARING_OUTCOME = _("The position heard is taken into account in the decision on the application.")
 
 
@@ -170,6 +169,8 @@ def context_for(
         officer = actor if actor is not None else getattr(decision, "decided_by", None)
         ctx = base_context(case, lang, at, officer)
         if officer is None and decision is not None and (decision.evaluation or {}).get("automated"):
+            from qamqor.documents.services import automated_issuer
+
             ctx.update(automated_issuer(decision.reasons.get("decided_automatically") or {}, lang))
         if case.outcome == "refused" and decision is not None:
             ctx["grounds"] = _grounds(version, decision.grounds, lang)
@@ -178,16 +179,6 @@ def context_for(
         ctx.update({k: v for k, v in (info.get("particulars") or {}).items() if k in PARTICULARS})
         return ctx, case.provider.code
     raise ValueError(f"no document context for the step {step!r}")
-
-
-def automated_issuer(statement: Mapping, lang: str) -> dict:
-    """What a document decided by the system says where an officer would sign: the information
-    system, and the statement that it was decided automatically (`statement`: kk/ru/en texts)."""
-    with translation.override(lang):
-        return {
-            "officer": {"name": str(SYSTEM_ISSUER)},
-            "automated": statement.get(lang) or statement.get("kk") or "",
-        }
 
 
 def result_code(case: Application) -> str | None:
