@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from qamqor.registries.sandbox import failures, generate, use_population
@@ -37,18 +36,9 @@ def people(pop, world):
     """A stranger (an adult of the population who is nobody's guardian), a child, and recipients."""
     from qamqor.accounts.models import User
     from qamqor.cases.models import Person
+    from qamqor.demo.placements import clean_rows
 
-    birth, alive = pop["birth"], np.isnat(pop["died_on"])
-    clean = np.flatnonzero(
-        alive
-        & (birth <= np.datetime64("1990-01-01", "D"))
-        & (pop["citizen"] == 0)
-        & (pop["court_kind"] == 0)
-        & (pop["conv_cat"] == 0)
-        & (pop["disp_kind"] == 0)
-        & np.isnat(pop["disease_on"])
-    )
-    kids = np.flatnonzero(alive & (birth >= np.datetime64("2015-01-01", "D")))
+    clean, kids = clean_rows(pop)  # nothing on record in the courts, criminal records or health
 
     def person(row, name):
         iin = pop.iin_of(int(row))
