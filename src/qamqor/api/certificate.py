@@ -17,7 +17,6 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -189,15 +188,12 @@ class CertificatePdf(APIView):
     )
     def get(self, request, pk: int):
         from qamqor.databank.documents import certificate_document
-        from qamqor.documents.services import document_bytes
+        from qamqor.documents.views import pdf_response
 
         doc = certificate_document(_own_request(request, pk), request.query_params.get("lang"))
         if doc is None:
             raise NotFound()
-        response = HttpResponse(document_bytes(doc), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc.kind}-{doc.display_code}.pdf"'
-        response["ETag"] = f'"{doc.sha256}"'
-        return response
+        return pdf_response(doc)
 
 
 class MyLedger(APIView):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpResponse
 from django.urls import path
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
@@ -199,18 +198,14 @@ class IssuedPdf(APIView):
         },
     )
     def get(self, request, pk: int, code: str):
-        from qamqor.cases.actions.issuing import documents_of
-        from qamqor.documents import services
+        from qamqor.cases.actions.issuing import issued_document
+        from qamqor.documents.views import pdf_response
 
         case = selectors.case_for(request.user, pk, purpose="document_download")
-        normal = services.normalise_code(code)
-        doc = documents_of(case).filter(code=normal).first() if normal else None
+        doc = issued_document(case, code)
         if doc is None:
             raise NotFound()
-        response = HttpResponse(services.document_bytes(doc), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc.kind}-{doc.display_code}.pdf"'
-        response["ETag"] = f'"{doc.sha256}"'
-        return response
+        return pdf_response(doc)
 
 
 # --- public verification ------------------------------------------------------------------------------
