@@ -160,3 +160,40 @@ def test_000_annex_3_the_refusal_receipt_of_the_earlier_standard(world, files_di
         assert name[:40] in text
     assert world.office.address in text and "04.03.2019" in text and "Түсіпова Жанар" in text
     _every_letter(text)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_camp_refusal_receipt_and_the_application_forms_from_real_cases(world, files_dir, lang):
+    """`002` annex 11 annex 3 issued at the counter; `003` annex 1 and `002` annex 11 annex 1 (the
+    applicant's own forms) rendered from the real cases' context."""
+    from .test_case_documents import in_lang
+
+    applicant, child = in_lang(world, lang)
+    _named(applicant, "Шаһмарданов", "Мыңбай", "Өмірғалиұлы")
+    _named(child, "Шаһмарданова", "Әйгүл", "Мыңбайқызы")
+    _officer(world)
+    camp = sv.submit_application(
+        service_slug="camp-referral", channel="state_corp", applicant=applicant, children=[child],
+        provider=world.astana, office=world.office, actor=world.operator, at=WHEN, consent=True, documents=[],
+        facts={"child": {"category": "low_income"}},
+    )  # fmt: skip
+    event = sv.refuse_to_accept(camp, actor=world.operator, at=WHEN + dt.timedelta(minutes=10))
+    doc = issued(event)
+    assert (doc.kind, doc.lang, doc.organisation_code) == ("camp_refusal_receipt", lang, "astana-con-1")
+    text = text_of(services.document_bytes(doc))
+    common_checks(text, doc, camp, lang)
+    assert world.office.address in text and "02.03.2026" in text and "Түсіпова Жанар" in text
+    _every_letter(text)
+    school = {"number": "12", "grade": "5 «Ә»", "year": "2025–2026"}
+    forms = {
+        "camp_application": (camp, {"school": school}),
+        "meeting_application": (meeting(world, applicant, child, at=WHEN), {"period": PERIOD}),
+    }
+    for kind, (case, asked) in forms.items():
+        context = issuing.base_context(case, lang, WHEN, None) | asked
+        text = text_of(
+            rendering.render(kind, lang, context, code="TESTTESTTEST", verify_url="https://q.example/v")
+        )
+        assert applicant.full_name in text and applicant.iin in text and child.full_name in text, kind
+        assert "02.03.2026" in text and world.astana.name(lang) in text, kind
+        _every_letter(text)
