@@ -12,7 +12,7 @@ from helpers import MON
 from qamqor.cases import actions as sv
 from qamqor.documents import services
 
-from .test_case_documents import PERIOD, in_lang, issued, meeting
+from .test_case_documents import PERIOD, in_lang, issued, meeting, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,28 @@ def test_no_one_else_gets_the_file(world, files_dir, client):
     client.logout()
     url = f"/portal/applications/{case.pk}/documents/{permission.display_code}.pdf"
     assert client.get(url).status_code == 302  # to the sign-in
+
+
+def test_the_official_gives_the_period_on_the_back_office_page(world, files_dir, client):
+    from qamqor.documents.models import IssuedDocument
+
+    from .test_case_documents import to_review
+
+    applicant, child = in_lang(world, "kk")
+    case = meeting(world, applicant, child)
+    to_review(world, case)
+    sv.decide(case, actor=world.head, at=MON + dt.timedelta(hours=3))
+    case.refresh_from_db()
+    client.force_login(world.officer)
+    url = f"/backoffice/cases/{case.pk}/actions/issue_result/"
+    form = {"version": case.version, "issue_result-period_from": "16.03.2026"}
+    bad = client.post(url, {**form, "issue_result-period_until": "01.03.2026"})
+    assert bad.status_code == 400 and not IssuedDocument.objects.filter(kind="meeting_permission").exists()
+    case.refresh_from_db()
+    assert case.status == "granted"
+    ok = client.post(url, {**form, "version": case.version, "issue_result-period_until": "15.06.2026"})
+    assert ok.status_code == 302
+    doc = IssuedDocument.objects.get(kind="meeting_permission")
+    assert (doc.valid_from, doc.valid_until) == (PERIOD["from"], PERIOD["until"])
+    text = text_of(services.document_bytes(doc))
+    assert "16.03.2026" in text and "15.06.2026" in text

@@ -43,6 +43,26 @@ NO_POSITION = _("The recipient did not state a position.")
 HEARING_OUTCOME = _("The position heard is taken into account in the decision on the application.")
 
 
+def particulars_of(*, period_from=None, period_until=None, camp_name: str = "", camp_address: str = ""):
+    """The official's particulars of a result as `issue_result` takes them (None: none given), from
+    the fields of the API's body or the back office's form; a half or reversed period raises
+    `ValidationError` on `period_until`."""
+    from django.core.exceptions import ValidationError
+
+    if (period_from is None) != (period_until is None):
+        raise ValidationError(
+            {"period_until": _("Give both the first and the last day of the period.")}, code="period"
+        )
+    if period_from is not None and period_until < period_from:
+        raise ValidationError({"period_until": _("The period cannot end before it starts.")}, code="period")
+    out = {}
+    if period_from is not None:
+        out["period"] = {"from": period_from, "until": period_until}
+    if camp_name:
+        out["camp"] = {"name": camp_name, "address": camp_address or ""}
+    return out or None
+
+
 def owner_ref(case: Application) -> str:
     return f"{OWNER_PREFIX}{case.pk}"
 
