@@ -119,21 +119,3 @@ def package(service: str, channel: str, *, on=None) -> list[dict]:
         if channel in d.channels and not d.code.startswith("application")
     ]
 
-
-def sandbox_rows(pop):
-    """Rows of the sandbox population: clean adults (alive, born before 1990, citizens, no court
-    record, conviction, dispensary record or disease) and children born from 2015."""
-    import numpy as np
-
-    birth, alive = pop["birth"], np.isnat(pop["died_on"])
-    clean = np.flatnonzero(
-        alive
-        & (birth <= np.datetime64("1990-01-01", "D"))
-        & (pop["citizen"] == 0)
-        & (pop["court_kind"] == 0)
-        & (pop["conv_cat"] == 0)
-        & (pop["disp_kind"] == 0)
-        & np.isnat(pop["disease_on"])
-    )
-    kids = np.flatnonzero(alive & (birth >= np.datetime64("2015-01-01", "D")))
-    return clean, kids

@@ -47,6 +47,7 @@ MATRIX = {
     "application-detail": "case",
     "automated-request-result": "case",
     "guardianship-certificate-result": "certificate",
+    "guardianship-certificate-result-pdf": "certificate",
     # uploads and issued documents of one case (api/documents.py)
     "application-documents": "case",
     "application-issued": "case",

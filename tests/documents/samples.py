@@ -87,6 +87,10 @@ def context_for(kind: str) -> dict:
         "foster_family_decision": _base(
             allowance={"amount": "ең төменгі күнкөріс деңгейінің мөлшерінде", "from": ISSUED}
         ),
+        "patronage_decision": _base(
+            allowance={"amount": "ең төменгі күнкөріс деңгейінің мөлшерінде", "from": ISSUED},
+            automated="Ақпараттық жүйе автоматты түрде шешті; лауазымды тұлға қатыспады.",
+        ),
         "motivated_refusal": _base(service=SERVICE, grounds=GROUNDS, hearing=HEARING),
         "preliminary_refusal_notice": _base(service=SERVICE, grounds=GROUNDS, hearing=HEARING),
         "hearing_record": _base(service=SERVICE, hearing=HEARING),

@@ -135,15 +135,23 @@ def test_a_retry_gives_the_same_document_and_issuing_again_the_same_bytes(world,
     ) == services.document_bytes(doc)
 
 
-def test_without_the_period_the_move_is_made_and_the_event_names_what_the_permission_lacks(world, files_dir):
+def test_a_permission_without_a_period_still_gets_its_document(world, files_dir):
+    """The official gave no period (the back office's form has none): the permission is made with the
+    period's blanks empty, carries no validity bounds, and verifies."""
+    from qamqor.documents import verification
+
     applicant, child = in_lang(world, "kk")
     case = meeting(world, applicant, child)
     to_review(world, case)
     sv.decide(case, actor=world.head, at=MON + dt.timedelta(hours=3))
     event = sv.issue_result(case, actor=world.officer, at=MON + dt.timedelta(hours=4))
-    assert case.status == "result_issued"
-    assert event.payload["document"]["not_made"] == ["period.from", "period.until"]
-    assert IssuedDocument.objects.count() == 0
+    assert case.status == "result_issued" and "not_made" not in event.payload["document"]
+    doc = issued(event)
+    assert (doc.kind, doc.valid_from, doc.valid_until) == ("meeting_permission", None, None)
+    text = text_of(services.document_bytes(doc))
+    common_checks(text, doc, case, "kk")
+    assert child.full_name in text and "02.03.2026" in text and "16.03.2026" not in text
+    assert verification.verify_code(doc.code).status == "valid"
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])

@@ -42,7 +42,7 @@ def test_the_registry_covers_every_form_of_the_seeds_and_every_result():
     ours = {k.code for k in registry.kinds().values() if k.layout == "ours"}
     assert ours == {
         "guardianship_certificate", "camp_referral", "guardianship_decision", "foster_family_decision",
-        "motivated_refusal", "preliminary_refusal_notice", "hearing_record", "acceptance_receipt",
+        "patronage_decision", "motivated_refusal", "preliminary_refusal_notice", "hearing_record", "acceptance_receipt",
     }  # fmt: skip
 
 
@@ -66,7 +66,7 @@ def test_each_template_renders_what_the_context_says(kind, lang):
     assert ctx["issued_on"].strftime("%d.%m.%Y") in text  # dates as dd.mm.yyyy
     if "children" in registry.get(kind).requires:
         assert CHILD["name"] in text
-    if "period.from" in registry.get(kind).requires:
+    if "period" in ctx:
         assert "07.12.2026" in text and "07.06.2027" in text
     for ground in ctx.get("grounds", []):
         assert ground["citation"] in text
@@ -99,10 +99,26 @@ def test_the_russian_and_kazakh_texts_differ():
 
 def test_a_missing_field_is_named_and_nothing_is_rendered():
     ctx = context_for("meeting_permission")
-    del ctx["period"]
+    del ctx["officer"]
+    ctx["recipient"] = {k: v for k, v in ctx["recipient"].items() if k != "address"}
     with pytest.raises(rendering.ContextError) as err:
         _render("meeting_permission", "kk", ctx)
-    assert err.value.missing == ["period.from", "period.until"]
+    assert err.value.missing == ["recipient.address", "officer.name"]
+
+
+@pytest.mark.parametrize("kind", ["meeting_permission", "legacy_meeting_permission", "camp_referral"])
+def test_a_permission_without_its_period_is_made_with_the_blanks_empty(kind):
+    ctx = context_for(kind)
+    del ctx["period"]
+    text = _text(_render(kind, "kk", ctx))
+    assert RECIPIENT["name"] in text and CHILD["name"] in text and "07.12.2026" not in text
+
+
+def test_a_result_decided_by_the_system_says_so():
+    ctx = context_for("patronage_decision")
+    assert ctx["automated"] in _text(_render("patronage_decision", "kk", ctx))
+    del ctx["automated"]
+    assert "автоматты" not in _text(_render("patronage_decision", "kk", ctx))
 
 
 def test_a_refusal_receipt_needs_missing_or_expired_documents():

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from helpers import sandbox_rows
 from qamqor.registries.sandbox import failures, generate, use_population
 
 ON = dt.date(2026, 3, 2)
@@ -37,8 +36,9 @@ def people(pop, world):
     """A stranger (an adult of the population who is nobody's guardian), a child, and recipients."""
     from qamqor.accounts.models import User
     from qamqor.cases.models import Person
+    from qamqor.demo.placements import clean_rows
 
-    clean, kids = sandbox_rows(pop)
+    clean, kids = clean_rows(pop)  # nothing on record in the courts, criminal records or health
 
     def person(row, name):
         iin = pop.iin_of(int(row))

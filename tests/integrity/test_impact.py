@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import at, package, run_cli, sandbox_rows
+from helpers import at, package, run_cli
 from qamqor.cases import actions as sv
 from qamqor.cases.impact import analyse_impact
 from qamqor.cases.models import CaseEvent, Decision
 from qamqor.catalog.loader import DEFINITIONS_DIR
+from qamqor.demo.placements import clean_rows
 
 pytestmark = pytest.mark.django_db
 WHEN = at(2026, 3, 2, 11)
@@ -79,7 +80,7 @@ def _open_case(world, applicant, child, *, income, findings=None):
 def cases(pop, world):
     from qamqor.cases.models import Person
 
-    clean, kids = sandbox_rows(pop)
+    clean, kids = clean_rows(pop)
 
     def person(row, name):
         return Person.objects.get_or_create(

@@ -4,7 +4,10 @@ Included under `/api/v1/`; each view calls one step of the data bank (`databank.
 
 * `POST services/guardianship-certificate/requests` `{child_iin, consent}` → 201 `{id, status,
   decision, grounds, result_url}`, decided with no human step (`004_b3169fa141ba7fa6.txt`).
-* `GET services/guardianship-certificate/requests/<id>/result` → the certificate or the refusal.
+* `GET services/guardianship-certificate/requests/<id>/result` → the certificate or the refusal, with
+  its signed document (`document`: short code, sha256, verification and download addresses);
+  `…/result.pdf` the signed PDF itself (`databank.documents`: made on the first request, the same
+  bytes afterwards).
 * `GET me/registry-ledger/` → every registry query about the signed-in recipient.
 """
 
@@ -16,7 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -26,6 +30,8 @@ from rest_framework.views import APIView
 
 from qamqor.api import idempotency, outputs
 from qamqor.api.applications import ERRORS, IDEMPOTENCY_PARAM
+from qamqor.api.documents import IssuedDocumentOut, PdfRenderer, issued_row
+from qamqor.api.renderers import JSONRenderer
 from qamqor.databank import services
 from qamqor.databank.models import CertificateRequest
 from qamqor.registries.services import ledger_for
@@ -78,6 +84,11 @@ def _out(req: CertificateRequest, request) -> dict:
     }
 
 
+class CertificateResultOut(outputs.CertificateRequestOut):
+    result = outputs.CertificateTextOut()
+    document = IssuedDocumentOut(allow_null=True, help_text="the signed PDF (null: not decided)")
+
+
 class CertificateRequests(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -128,14 +139,61 @@ class CertificateResult(APIView):
 
     @extend_schema(
         summary="The certificate or the motivated refusal",
-        responses={200: outputs.CertificateResultOut, 404: outputs.ErrorOut},
+        responses={200: CertificateResultOut, 404: outputs.ErrorOut},
     )
     def get(self, request, pk: int):
-        req = CertificateRequest.objects.select_related("placement").filter(pk=pk).first()
-        if req is None or req.recipient_iin != getattr(request.user, "iin", None):
-            raise NotFound()
+        req = _own_request(request, pk)
         lang = request.query_params.get("lang", getattr(request.user, "language", "kk") or "kk")
-        return Response({**_out(req, request), "result": services.certificate_text(req, lang)})
+        return Response(
+            {
+                **_out(req, request),
+                "result": services.certificate_text(req, lang),
+                "document": _document_out(req, request, lang),
+            }
+        )
+
+
+def _own_request(request, pk: int) -> CertificateRequest:
+    req = CertificateRequest.objects.select_related("placement", "recipient").filter(pk=pk).first()
+    if req is None or req.recipient_iin != getattr(request.user, "iin", None):
+        raise NotFound()
+    return req
+
+
+def _document_out(req: CertificateRequest, request, lang: str) -> dict | None:
+    from qamqor.databank.documents import certificate_document
+
+    doc = certificate_document(req, lang)
+    if doc is None:
+        return None
+    return issued_row(request, doc, f"{_result_path(req.pk)}.pdf?lang={doc.lang}")
+
+
+class CertificatePdf(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        operation_id="guardianship_certificate_result_pdf",
+        summary="The certificate's or the refusal's signed PDF (the same bytes on every request)",
+        parameters=[
+            OpenApiParameter(
+                "lang", OpenApiTypes.STR, enum=["kk", "ru"], description="the document's language"
+            )
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the signed PDF"),
+            404: outputs.ErrorOut,
+        },
+    )
+    def get(self, request, pk: int):
+        from qamqor.databank.documents import certificate_document
+        from qamqor.documents.views import pdf_response
+
+        doc = certificate_document(_own_request(request, pk), request.query_params.get("lang"))
+        if doc is None:
+            raise NotFound()
+        return pdf_response(doc)
 
 
 class MyLedger(APIView):
@@ -177,6 +235,11 @@ urlpatterns = [
         "services/guardianship-certificate/requests/<int:pk>/result",
         CertificateResult.as_view(),
         name="guardianship-certificate-result",
+    ),
+    path(
+        "services/guardianship-certificate/requests/<int:pk>/result.pdf",
+        CertificatePdf.as_view(),
+        name="guardianship-certificate-result-pdf",
     ),
     path("me/registry-ledger/", MyLedger.as_view(), name="my-registry-ledger"),
 ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpResponse
 from django.urls import path
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
@@ -152,7 +151,8 @@ class ApplicationDocuments(APIView):
         return respond_with_case(selectors.detail_queryset().get(pk=case.pk), request.user)
 
 
-def _issued_row(request, case, doc) -> dict:
+def issued_row(request, doc, download_path: str) -> dict:
+    """An issued document as the API lists it (`IssuedDocumentOut`); `download_path` serves its bytes."""
     from qamqor.documents import registry, services
 
     return {
@@ -165,10 +165,12 @@ def _issued_row(request, case, doc) -> dict:
         "revoked": doc.revoked_at is not None,
         "superseded": doc.superseded_by_id is not None,
         "verify_url": services.verify_url(doc.code),
-        "download_url": request.build_absolute_uri(
-            f"/api/v1/applications/{case.pk}/documents/issued/{doc.display_code}.pdf"
-        ),
+        "download_url": request.build_absolute_uri(download_path),
     }
+
+
+def _issued_row(request, case, doc) -> dict:
+    return issued_row(request, doc, f"/api/v1/applications/{case.pk}/documents/issued/{doc.display_code}.pdf")
 
 
 class IssuedDocuments(APIView):
@@ -196,18 +198,14 @@ class IssuedPdf(APIView):
         },
     )
     def get(self, request, pk: int, code: str):
-        from qamqor.cases.actions.issuing import documents_of
-        from qamqor.documents import services
+        from qamqor.cases.actions.issuing import issued_document
+        from qamqor.documents.views import pdf_response
 
         case = selectors.case_for(request.user, pk, purpose="document_download")
-        normal = services.normalise_code(code)
-        doc = documents_of(case).filter(code=normal).first() if normal else None
+        doc = issued_document(case, code)
         if doc is None:
             raise NotFound()
-        response = HttpResponse(services.document_bytes(doc), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc.kind}-{doc.display_code}.pdf"'
-        response["ETag"] = f'"{doc.sha256}"'
-        return response
+        return pdf_response(doc)
 
 
 # --- public verification ------------------------------------------------------------------------------

@@ -198,10 +198,6 @@ class CertificateTextOut(s.Serializer):
     texts = s.DictField(child=s.CharField(), help_text="kk / ru / en")
 
 
-class CertificateResultOut(CertificateRequestOut):
-    result = CertificateTextOut()
-
-
 class LedgerRowOut(s.Serializer):
     at = s.DateTimeField()
     registry = s.CharField()

@@ -225,21 +225,14 @@ class IssueResultIn(serializers.Serializer):
     camp_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        start, end = attrs.get("period_from"), attrs.get("period_until")
-        if (start is None) != (end is None):
-            raise serializers.ValidationError(
-                {"period_until": [_("Give both the first and the last day of the period.")]}, code="period"
-            )
-        if start is not None and end < start:
-            raise serializers.ValidationError(
-                {"period_until": [_("The period cannot end before it starts.")]}, code="period"
-            )
-        particulars = {}
-        if start is not None:
-            particulars["period"] = {"from": start, "until": end}
-        if attrs.get("camp_name"):
-            particulars["camp"] = {"name": attrs["camp_name"], "address": attrs.get("camp_address", "")}
-        return {"particulars": particulars or None}
+        from django.core.exceptions import ValidationError
+
+        from qamqor.cases.actions.issuing import particulars_of
+
+        try:
+            return {"particulars": particulars_of(**attrs)}
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict, code="period") from None
 
 
 class ReasonIn(serializers.Serializer):

@@ -52,6 +52,35 @@ class PreliminaryRefusalForm(forms.Form):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
+class IssueResultForm(forms.Form):
+    """What the official fills on the result that the case does not hold (all optional)."""
+
+    period_from = forms.DateField(
+        label=_("Period: first day (dd.mm.yyyy)"), required=False, input_formats=["%d.%m.%Y", "%Y-%m-%d"]
+    )
+    period_until = forms.DateField(
+        label=_("Period: last day (dd.mm.yyyy)"), required=False, input_formats=["%d.%m.%Y", "%Y-%m-%d"]
+    )
+    camp_name = forms.CharField(label=_("Camp (a referral)"), max_length=300, required=False)
+    camp_address = forms.CharField(label=_("Camp's address"), max_length=300, required=False)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from qamqor.cases.actions.issuing import particulars_of
+
+        data = super().clean()
+        try:
+            data["particulars"] = particulars_of(**{k: data.get(k) for k in self.fields})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        return data
+
+    def arguments(self) -> dict:
+        return {"particulars": self.cleaned_data.get("particulars")}
+
+
 class HandOverForm(forms.Form):
     on = forms.ChoiceField(
         label=_("Handed over against"),
@@ -183,7 +212,7 @@ class ActionForm:
 EMPTY = (
     "register_at_provider send_by_courier receive_at_provider check_completeness "
     "start_review collect_registry_data await_registry_data receive_registry_data grant lapse_objection_term "
-    "issue_final_refusal issue_result hold_at_state_corp transfer_to_provider request_return "
+    "issue_final_refusal hold_at_state_corp transfer_to_provider request_return "
     "resend_to_state_corp"
 ).split()
 ACTIONS: dict[str, ActionForm] = {
@@ -195,6 +224,7 @@ ACTIONS: dict[str, ActionForm] = {
     "issue_preliminary_refusal": ActionForm("issue_preliminary_refusal", PreliminaryRefusalForm),
     "hold_hearing": ActionForm("hold_hearing", HearingForm),
     "hand_over": ActionForm("hand_over", HandOverForm),
+    "issue_result": ActionForm("issue_result", IssueResultForm),
 }
 
 
@@ -206,6 +236,6 @@ def make_form(name: str, version, data=None):
 
 
 def arguments(form) -> dict:
-    if isinstance(form, FindingsForm):
+    if isinstance(form, FindingsForm | IssueResultForm):
         return form.arguments()
     return dict(form.cleaned_data)

@@ -6,6 +6,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("cases/<int:pk>/", views.case_page, name="case"),
+    path("cases/<int:pk>/documents/<str:code>.pdf", views.document, name="document"),
     path("cases/<int:pk>/actions/<slug:name>/", views.act, name="act"),
     path("impact/", impact.impact, name="impact"),
     # the electronic queue and home visits (frontoffice, issue 14)

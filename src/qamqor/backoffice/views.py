@@ -11,15 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qamqor.backoffice import forms as action_forms
 from qamqor.cases import actions, selectors
+from qamqor.cases.actions import issuing
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
 from qamqor.catalog import active_catalog
+from qamqor.documents.views import pdf_response
 from qamqor.project.pagetags import action_label, in_lang, service_name, source_label, status_label
 
 PAGE = 100  # rows of the queue per page (the queue holds up to selectors.QUEUE_LIMIT)
@@ -97,6 +100,9 @@ def _case_context(request, case, bound: dict | None = None) -> dict:
         "version": version,
         "events": list(case.events.all()),
         "documents": list(case.documents.all()),
+        "issued": issuing.issued_list(
+            case, lambda d: reverse("backoffice:document", args=[case.pk, d.display_code])
+        ),
         "facts": sorted(sources.items()),
         "decision": case.decisions.order_by("-decided_at", "-id").first(),
         "actions": forms,
@@ -116,6 +122,16 @@ def case_page(request, pk: int):
     _staff(request.user)
     case = _case(request.user, pk, "view")
     return render(request, "backoffice/case.html", _case_context(request, case))
+
+
+@login_required(login_url="sign-in")
+def document(request, pk: int, code: str):
+    """An issued document of the case (the desk prints it): the stored bytes, as the cabinet and the API."""
+    _staff(request.user)
+    doc = issuing.issued_document(_case(request.user, pk, "document_download"), code)
+    if doc is None:
+        raise Http404(code)
+    return pdf_response(doc)
 
 
 @require_POST

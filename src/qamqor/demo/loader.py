@@ -116,7 +116,7 @@ OFFICES = [
     ),
 ]
 
-# username, role, provider code, office code, (birth date, sex) for an IIN, names
+# username, role, provider code, office code, (birth date, sex) for an IIN or "sandbox", names
 DEMO_USERS = [
     ("demo-admin", "administrator", None, None, None, ("Әкімшіәлі", "Демо")),
     ("demo-auditor", "auditor", None, None, None, ("Аудиторова", "Демо")),
@@ -133,6 +133,8 @@ DEMO_USERS = [
     ("almaty-operator", "front_office_operator", None, "almaty-con-3", None, ("Алматыұлы", "Тимур")),
     ("recipient-aliya", "recipient", None, None, (dt.date(1988, 4, 12), "female"), ("Сейітова", "Әлия")),
     ("recipient-marat", "recipient", None, None, (dt.date(1983, 9, 30), "male"), ("Жұмабаев", "Марат")),
+    # a person of the sandbox population (the registries answer for her): the granted placements
+    ("recipient-gulnar", "recipient", None, None, "sandbox", ("Ғабдуллина", "Гүлнар")),
 ]
 
 # the recipients' languages: their documents are issued in them (Kazakh unless chosen)
@@ -260,7 +262,7 @@ def _users(User, providers, offices):
             role=role,
             provider=providers.get(provider) if provider else None,
             office=offices.get(office) if office else None,
-            iin=iin_for(iin[0], iin[1], serial) if iin else None,
+            iin=_demo_iin(iin, serial),
             last_name=last,
             first_name=first,
             is_staff=role == "administrator",
@@ -271,6 +273,14 @@ def _users(User, providers, offices):
         user.save()
         users[username] = user
     return users
+
+
+def _demo_iin(iin, serial: int) -> str | None:
+    if iin == "sandbox":
+        from qamqor.demo.placements import sandbox_iins
+
+        return sandbox_iins()[0]
+    return iin_for(iin[0], iin[1], serial) if iin else None
 
 
 # --- applications in every stage ----------------------------------------------------------------------
@@ -319,6 +329,7 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     child3 = _person(iin_for(dt.date(2012, 11, 5), "male", 203), "Сейітов", "Нұрали")
     officer, operator = users["astana-officer"], users["astana-operator"]
     astana, con1 = providers["astana-education"], offices["astana-con-1"]
+
     # the packages the definitions list (`003` annex 2 row 8; `002` annex 11 annex 2 row 8), on paper
     def package(service, channel):
         from qamqor.catalog import active_catalog
@@ -390,7 +401,9 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
             actor=officer,
             at=clock.at(wd_back, 12, 0),
             findings={"officer.false_documents": True},
-            evidence={"officer.false_documents": "The court decision's number is not in the court records (demo)."},
+            evidence={
+                "officer.false_documents": "The court decision's number is not in the court records (demo)."
+            },
             hearing_at=clock.at(wd_back - 1, 15, 0),
             hearing_place="Astana, Education Administration, room 204 (demo)",
         )
@@ -557,6 +570,9 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         c = camp_on_portal(1)
         sv.withdraw(c, actor=aliya, at=clock.at(0, 9, 0), reason="No longer needed (demo).")
 
+    from qamqor.demo.placements import placement_lives
+
+    lives.extend(placement_lives(users, providers, offices, clock, package))
     made, skipped = 0, []
     for name, fn in lives:
         try:

@@ -15,7 +15,8 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from qamqor.documents import registry, rendering, signing, storage
 from qamqor.documents.models import IssuedDocument
@@ -24,6 +25,21 @@ from qamqor.documents.models import IssuedDocument
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 60 random bits: guessing one of a million issued codes takes ~10^12 tries
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
+
+
+# where an officer would sign a result the system decided with no official (fully automated services)
+SYSTEM_ISSUER = _("The information system (no official took part)")
+
+
+def automated_issuer(statement: dict, lang: str) -> dict:
+    """The context's part for a result decided by the system: the information system named where an
+    officer would sign, and `automated`, the statement that it was decided automatically (printed on
+    the document; `statement`: its kk/ru/en texts)."""
+    with translation.override(lang):
+        return {
+            "officer": {"name": str(SYSTEM_ISSUER)},
+            "automated": statement.get(lang) or statement.get("kk") or "",
+        }
 
 
 def new_code() -> str:

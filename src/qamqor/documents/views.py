@@ -5,6 +5,7 @@ schema) is `qamqor.api.documents`, on the same `read_pdf` and `request_lang`."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,6 +15,16 @@ from qamqor.documents import verification
 from qamqor.documents.uploads import UploadRejected, read_limited
 
 LANGS = [code for code, _name in settings.LANGUAGES]
+
+
+def pdf_response(document) -> HttpResponse:
+    """An issued document's stored bytes, as the personal cabinet, the desk and the API hand it out."""
+    from qamqor.documents.services import document_bytes
+
+    response = HttpResponse(document_bytes(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.display_code}.pdf"'
+    response["ETag"] = f'"{document.sha256}"'
+    return response
 
 
 def _pdf_limit() -> int:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/<slug:slug>/check/", views.check, name="check"),
     path("applications/", cabinet.applications, name="applications"),
     path("applications/<int:pk>/", cabinet.status, name="status"),
+    path("applications/<int:pk>/documents/<str:code>.pdf", cabinet.document, name="document"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
     path("who-read-my-data/", ledger.my_ledger, name="ledger"),
     path("sign-in/code/", signin.request_code, name="code-request"),

@@ -11,8 +11,15 @@ document's sha256 and short code; a rolled-back move leaves no document row. A r
 same idempotency key) replays the first event and issues nothing; issuing the same context again
 returns the first document byte for byte.
 
-Where the case does not hold what the document must say (a permission's period the official did not
-give, an officer on a system decision), the move is still made and the payload says which fields were
+A result the system decided with no official (a fully automated service, `automated.py`) is signed
+with the provider's key like any other; the document names the information system where an officer's
+name would stand and says that it was decided automatically (the decision's own `decided_automatically`
+reason, in the document's language).
+
+A permission's or referral's period is what the official fills on the form (`particulars`); when
+none is given the document is still made, the period's blanks left empty (as on the paper form) and
+no validity bounds recorded. Where the case does not hold what a document cannot do without (a
+required field of `kinds.yaml`), the move is still made and the payload says which fields were
 missing (`document.not_made`): nothing is invented. Submission never issues anything (the intake
 path stays free of rendering).
 """
@@ -34,6 +41,26 @@ OWNER_PREFIX = "application:"
 PARTICULARS = ("period", "camp", "allowance", "conditions", "guardianship")
 NO_POSITION = _("The recipient did not state a position.")
 HEARING_OUTCOME = _("The position heard is taken into account in the decision on the application.")
+
+
+def particulars_of(*, period_from=None, period_until=None, camp_name: str = "", camp_address: str = ""):
+    """The official's particulars of a result as `issue_result` takes them (None: none given), from
+    the fields of the API's body or the back office's form; a half or reversed period raises
+    `ValidationError` on `period_until`."""
+    from django.core.exceptions import ValidationError
+
+    if (period_from is None) != (period_until is None):
+        raise ValidationError(
+            {"period_until": _("Give both the first and the last day of the period.")}, code="period"
+        )
+    if period_from is not None and period_until < period_from:
+        raise ValidationError({"period_until": _("The period cannot end before it starts.")}, code="period")
+    out = {}
+    if period_from is not None:
+        out["period"] = {"from": period_from, "until": period_until}
+    if camp_name:
+        out["camp"] = {"name": camp_name, "address": camp_address or ""}
+    return out or None
 
 
 def owner_ref(case: Application) -> str:
@@ -161,6 +188,10 @@ def context_for(
         decision = _last_decision(case)
         officer = actor if actor is not None else getattr(decision, "decided_by", None)
         ctx = base_context(case, lang, at, officer)
+        if officer is None and decision is not None and (decision.evaluation or {}).get("automated"):
+            from qamqor.documents.services import automated_issuer
+
+            ctx.update(automated_issuer(decision.reasons.get("decided_automatically") or {}, lang))
         if case.outcome == "refused" and decision is not None:
             ctx["grounds"] = _grounds(version, decision.grounds, lang)
             if case.events.filter(action="hold_hearing").exists() and case.hearing_at:
@@ -231,6 +262,31 @@ def documents_of(case: Application):
     from qamqor.documents.models import IssuedDocument
 
     return IssuedDocument.objects.filter(owner_ref=owner_ref(case)).order_by("id")
+
+
+def issued_document(case: Application, code: str):
+    """The case's issued document with this short code (as typed or printed), or None."""
+    from qamqor.documents.services import normalise_code
+
+    normal = normalise_code(code)
+    return documents_of(case).filter(code=normal).first() if normal else None
+
+
+def issued_list(case: Application, url_of: Callable) -> list[dict]:
+    """The case's documents as a page lists them: title in its language, date, code, `url_of(doc)`."""
+    from qamqor.documents.registry import get
+
+    return [
+        {
+            "title": get(d.kind).title_in(d.lang),
+            "lang": d.lang,
+            "issued_on": d.issued_on,
+            "code": d.display_code,
+            "url": url_of(d),
+            "withdrawn": d.revoked_at is not None or d.superseded_by_id is not None,
+        }
+        for d in documents_of(case)
+    ]
 
 
 def document_events(case: Application) -> list[CaseEvent]:
