@@ -72,9 +72,11 @@ def placement_lives(users, providers, offices, clock, package) -> list[tuple[str
             office=con1 if counter else None, actor=operator if counter else officer,
             at=clock.at(wd_back, 9, 30), facts={"applicant": facts}, consent=True,
             documents=package(slug, channel),
+            # 001 annex 1 row 7 item 2: received at the applicant's (or the child's) registered address
+            registered_regions={applicant.iin: con1.region} if counter else None,
         )  # fmt: skip
-        if counter:
-            sv.accept_at_front_office(case, actor=operator, at=clock.at(wd_back, 9, 40))
+        if counter:  # row 8: the originals shown for checking and given back
+            sv.accept_at_front_office(case, actor=operator, at=clock.at(wd_back, 9, 40), originals_returned=True)
             sv.send_by_courier(case, actor=operator, at=clock.at(wd_back, 15, 0))
             sv.receive_at_provider(case, actor=officer, at=clock.at(wd_back - 1, 9, 30))
             wd_back -= 1
