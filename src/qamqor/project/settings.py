@@ -72,6 +72,8 @@ INSTALLED_APPS += ["qamqor.registries", "qamqor.databank"]
 INSTALLED_APPS += ["qamqor.documents"]
 # The pages: the recipients' portal and the officers' back office (issue 13; server-rendered).
 INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
+# Complaints and the contact centre's lookup (issue 14; above the case layer).
+INSTALLED_APPS += ["qamqor.complaints"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
