@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.audit.services import log_reads
-from qamqor.cases.exceptions import CaseError, RoleNotAllowed
+from qamqor.cases.exceptions import AccessDenied, CaseError, RoleNotAllowed
 from qamqor.cases.models import Application
 from qamqor.cases.transitions import Status
 from qamqor.catalog.complaints import complaint_rules
@@ -25,7 +25,7 @@ PURPOSE_ANSWERED = "contact centre: status told to the caller"
 PURPOSE_REFUSED = "contact centre: number and IIN do not match"
 
 
-class LookupRefused(CaseError):
+class LookupRefused(AccessDenied):
     """No application with this number for this IIN (404; the same whichever of the two is wrong)."""
 
     code = "not_found"

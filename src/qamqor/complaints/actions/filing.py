@@ -157,7 +157,7 @@ def file_complaint(
     raise ComplaintError(_("The complaint could not be numbered; try again."), code="number")
 
 
-def forward_complaint(complaint: Complaint, *, actor, at=None, expected_version=None):
+def forward_complaint(complaint: Complaint, *, actor, at=None, expected_version=None) -> Complaint:
     """The official sends the complaint to the reviewing body (`003` §13 para 4); the review term of a
     body that counts from its own registration starts that day."""
     at = now(at)
@@ -170,7 +170,7 @@ def forward_complaint(complaint: Complaint, *, actor, at=None, expected_version=
         clocks["review"] = clock(r.review, day)
     changes["clocks"] = clocks
     late = complaint.forward_due is not None and day > complaint.forward_due
-    return step(
+    step(
         complaint,
         "forward_complaint",
         actor=actor,
@@ -180,6 +180,7 @@ def forward_complaint(complaint: Complaint, *, actor, at=None, expected_version=
         expected_version=expected_version,
         payload={"late": late, "due": complaint.forward_due, "review_due": changes.get("review_due")},
     )
+    return complaint
 
 
 def escalate_complaint(
