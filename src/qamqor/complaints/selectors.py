@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, F, Q, QuerySet, When
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.cases.exceptions import AccessDenied, CaseError
@@ -81,8 +82,6 @@ def overdue_count(user, today: dt.date) -> int:
 
 def shown(complaint: Complaint, lang: str, today: dt.date) -> dict:
     """A complaint as the API and the pages show it."""
-    from django.utils import translation
-
     with translation.override(lang):
         return {
             "id": complaint.pk,
@@ -146,3 +145,22 @@ def steps_for(user, complaint: Complaint) -> list[str]:
 def decisions_to_complain_about(case) -> list:
     """The case's decisions a recipient may complain about (the latest first)."""
     return list(case.decisions.order_by("-decided_at", "-id"))
+
+
+def judgement_findings(complaint: Complaint) -> list[tuple[str, str]]:
+    """The officials' findings (`officer.*` facts) the refusal complained about rests on, each with
+    the words of its ground: what a reviewer may re-examine (empty: not a complaint about a decision)."""
+    if complaint.decision is None:
+        return []
+    from qamqor.cases.actions.common import version_of
+
+    version = version_of(complaint.application)
+    fired = {g.get("code") for g in complaint.decision.grounds or []}
+    lang = (translation.get_language() or "kk").split("-")[0]
+    out: dict[str, str] = {}
+    for g in version.grounds:
+        if g.judgement and g.code in fired:
+            for path, _how in g.when.facts:
+                if path.startswith("officer."):
+                    out.setdefault(path, g.text.get(lang))
+    return sorted(out.items())

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from qamqor.cases import actions, selectors
 from qamqor.cases.exceptions import AccessDenied, CaseError
+from qamqor.complaints.selectors import complaints_of_case
 
 
 def _case(user, pk: int, purpose: str):
@@ -36,6 +37,8 @@ def _status_context(request, case) -> dict:
         "deadlines": case.deadlines or {},
         "decision": decision,
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
+        "complaints": complaints_of_case(request.user, case),
+        "can_complain": getattr(request.user, "role", "") == "recipient",
     }
 
 
