@@ -77,3 +77,18 @@ def test_contact_centre_page(refused):
     assert wrong.status_code == missing.status_code == 404
     assert "No application with this number for this IIN." in wrong.text and "No application" in missing.text
     assert signed_in(w.officer).get("/backoffice/contact-centre/").status_code == 403
+
+
+def test_overdue_complaints_show_on_the_work_queue(refused):
+    from qamqor.complaints import actions as ca
+
+    w = refused
+    ca.file_complaint(
+        w.case, actor=w.recipient, route="provider_head", channel="portal", text="x", decision=w.refusal,
+        at=at(2026, 3, 19, 15), **details(),
+    )  # fmt: skip
+    with time_machine.travel(at(2026, 3, 26, 10), tick=False):
+        assert "overdue" not in signed_in(w.officer).get("/backoffice/").text.split("<main")[1].split("<form")[0]
+    with time_machine.travel(at(2026, 3, 30, 10), tick=False):
+        page = signed_in(w.officer).get("/backoffice/")
+        assert page.status_code == 200 and "1 complaint is overdue." in page.text

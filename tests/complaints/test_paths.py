@@ -213,3 +213,28 @@ def test_wrong_people_and_wrong_steps_change_nothing(refused):
         ca.answer_complaint(c, actor=w.head, reasoning="x", at=at(2026, 3, 20, 9))
     c.refresh_from_db()
     assert c.status == "filed" and c.events.count() == 1
+
+
+def test_the_earlier_standard_000_routes_without_forwarding(refused):
+    """`000` §11: to the akimat's head directly (5 WD, by analogy: §3 makes the akimats the
+    providers), to the State Corporation's head (no term in the text: unknown, no due date)."""
+    from qamqor.cases.models import Application
+
+    w = refused
+    Application.objects.filter(pk=w.case.pk).update(procedure_source="000")
+    w.case.refresh_from_db()
+    akimat = ca.file_complaint(
+        w.case, actor=w.reviewer, route="akimat_head", channel="akimat", text="x", decision=w.refusal,
+        at=at(2026, 3, 19, 15), **details(),
+    )  # fmt: skip
+    assert akimat.status == "in_review" and akimat.forward_due is None
+    assert akimat.review_due == D(2026, 3, 31) and akimat.clocks["review"]["certainty"] == "analogy"
+    assert akimat.clocks["forward"] == {"applies": False}
+    with pytest.raises(IllegalTransition):  # nothing to forward under 000
+        ca.forward_complaint(akimat, actor=w.officer, at=at(2026, 3, 20, 9))
+    sc = ca.file_complaint(
+        w.case, actor=w.reviewer, route="state_corp_head", channel="post", text="x",
+        at=at(2026, 3, 19, 15), **details(),
+    )  # fmt: skip
+    assert sc.subject == "inaction" and sc.review_due is None and sc.clocks["review"]["certainty"] == "unknown"
+    assert "no term" in sc.clocks["review"]["note"]

@@ -23,6 +23,7 @@ from qamqor.complaints.actions.common import (
     local_date,
     may_see,
     now,
+    preflight,
     rules_of,
     step,
     write_event,
@@ -161,6 +162,7 @@ def forward_complaint(complaint: Complaint, *, actor, at=None, expected_version=
     """The official sends the complaint to the reviewing body (`003` §13 para 4); the review term of a
     body that counts from its own registration starts that day."""
     at = now(at)
+    preflight(complaint, "forward_complaint", actor)  # a text without a forwarding step never gets here
     r = rules_of(complaint).route(complaint.route)
     day = local_date(at)
     changes = {"forwarded_on": day}

@@ -199,8 +199,8 @@ def _issue_answer(complaint, *, actor, at, lang, reasoning, grounds) -> dict:
     from qamqor.documents import services
 
     case = complaint.application
-    org_code, org_name = _organisation(complaint, lang)
     with translation.override(lang):
+        org_code, org_name = _organisation(complaint, lang)
         context = base_context(case, lang, at, actor) | {
             "organisation": {"name": org_name},
             "complaint": {
