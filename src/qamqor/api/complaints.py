@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qamqor.api.applications import ETAG_RE, request_lang
+from qamqor.api.bounds import clean_text
 from qamqor.api.outputs import ErrorOut
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -24,15 +25,27 @@ CHANNELS = ("portal", "provider", "state_corp", "akimat", "post")
 
 
 # --- bodies ---------------------------------------------------------------------------------------
+class Text(s.CharField):
+    """Text as the API stores it: no control, direction-changing or invisible characters (api.bounds)."""
+
+    def to_internal_value(self, data):
+        return clean_text(super().to_internal_value(data))
+
+
+ID = {"min_value": 1, "max_value": 2**31 - 1}
+
+
 class FileComplaintIn(s.Serializer):
     route = s.ChoiceField(ROUTES, help_text="to whom the complaint is addressed (the reviewing body)")
     channel = s.ChoiceField(CHANNELS, default="portal", help_text="how it came in (the filer's role decides)")
-    text = s.CharField(max_length=5000, help_text="what is complained about and what is asked")
-    complainant_name = s.CharField(max_length=300)
-    postal_address = s.CharField(max_length=300)
-    phone = s.CharField(max_length=32)
-    decision = s.IntegerField(required=False, help_text="the decision complained about (its id)")
-    event = s.IntegerField(required=False, help_text="the action complained about (the case event's id)")
+    text = Text(max_length=5000, help_text="what is complained about and what is asked")
+    complainant_name = Text(max_length=300)
+    postal_address = Text(max_length=300)
+    phone = Text(max_length=32)
+    decision = s.IntegerField(required=False, **ID, help_text="the decision complained about (its id)")
+    event = s.IntegerField(
+        required=False, **ID, help_text="the action complained about (the case event's id)"
+    )
 
 
 class EmptyIn(s.Serializer):
@@ -43,22 +56,22 @@ class SatisfyIn(s.Serializer):
     findings = s.DictField(
         required=False, help_text='re-examined findings, e.g. {"officer.false_documents": false}'
     )
-    evidence = s.DictField(child=s.CharField(), required=False, help_text="the evidence of each finding")
-    action_taken = s.CharField(required=False, allow_blank=True, max_length=2000)
+    evidence = s.DictField(child=Text(), required=False, help_text="the evidence of each finding")
+    action_taken = Text(required=False, allow_blank=True, max_length=2000)
 
 
 class AnswerIn(s.Serializer):
-    reasoning = s.CharField(max_length=5000)
+    reasoning = Text(max_length=5000)
     outcome = s.ChoiceField(("rejected", "founded"), default="rejected")
 
 
 class EscalateIn(s.Serializer):
-    text = s.CharField(max_length=5000)
+    text = Text(max_length=5000)
 
 
 class LookupIn(s.Serializer):
-    number = s.CharField(max_length=40)
-    iin = s.CharField(max_length=12)
+    number = Text(max_length=40)
+    iin = Text(max_length=12)
 
 
 # --- answers --------------------------------------------------------------------------------------
