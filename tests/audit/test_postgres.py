@@ -28,6 +28,7 @@ APPEND_ONLY = (
     "registries_registryquery",
     "audit_personaldataaccess",
     "audit_chainlink",
+    "complaints_complaintevent",
 )
 
 
@@ -48,6 +49,13 @@ def test_the_database_refuses_changes_to_append_only_tables(granted_case, world,
         purpose="test",
         outcome="answered",
     )
+    from qamqor.cases.models import Application
+    from qamqor.complaints.actions import file_complaint
+
+    file_complaint(
+        Application.objects.get(pk=granted_case["id"]), actor=world.marat, route="provider_head",
+        channel="portal", text="x", complainant_name="M", postal_address="A", phone="1",
+    )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT max(id) FROM {table}")
         (row_id,) = cursor.fetchone()

@@ -175,7 +175,22 @@ def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, t
         consent=consent,
         outcome="answered",
     )
+    from qamqor.cases.models import Application
+    from qamqor.complaints.actions import file_complaint
+
+    file_complaint(  # a complaint's event: chained in its case's chain
+        Application.objects.get(pk=granted_case["id"]),
+        actor=world.marat,
+        route="provider_head",
+        channel="portal",
+        text="No answer.",
+        complainant_name="Жұмабаев Марат",
+        postal_address="Astana",
+        phone="+77010000000",
+        at=MON,
+    )
     text_column = {
+        "complaints_complaintevent": "actor_role",
         "cases_caseevent": "actor_role",
         "cases_casefact": "actor_role",
         "cases_decision": "catalogue_version",

@@ -85,6 +85,8 @@ def cast(world, install_catalog):
         ),
         "auditor": world.auditor,
         "administrator": user("admin", "administrator", is_staff=True, is_superuser=True),
+        "contact_centre_operator": user("c1414", "contact_centre_operator"),
+        "complaints_reviewer (authorised body)": user("authority", "complaints_reviewer"),
         "anonymous": None,
     }
 
@@ -95,6 +97,7 @@ def records(world, cast):
     Aliya) and Marat's automated guardianship certificate."""
     from qamqor.cases import actions as sv
     from qamqor.cases.models import Person
+    from qamqor.complaints.actions import file_complaint
     from qamqor.databank.services import request_guardianship_certificate
 
     def person(iin, last, first):
@@ -128,11 +131,23 @@ def records(world, cast):
             documents=package("parent-meeting-permission", "provider"),
         )
         cert = request_guardianship_certificate(world.marat, CHILD_A, True)
+        complaint = file_complaint(
+            a,
+            actor=world.marat,
+            route="provider_head",
+            channel="portal",
+            text="Nothing has happened with my application.",
+            complainant_name="Жұмабаев Марат",
+            postal_address="Astana, Abai 1",
+            phone="+77010000001",
+        )
     a.refresh_from_db()
     b.refresh_from_db()
     return {
         "case A": Resource("case A", (marat.iin, CHILD_A, a.number), sees_case(a), a.pk, {"case": a}),
         "case B": Resource("case B", (aliya.iin, CHILD_B, b.number), sees_case(b), b.pk, {"case": b}),
+        # seen by its case's insiders (complaints.actions.common.may_see; the cast's reviewers have a provider)
+        "complaint A": Resource("complaint A", (marat.iin, a.number), sees_case(a), complaint.pk),
         "certificate": Resource(
             "certificate",
             (cert.recipient_iin, cert.child_iin, cert.number),

@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("office_hours")]  #
 #   own          the caller's own data or the cases they may see (lists, queue, cabinet, submissions)
 #   case         one case by <pk>: its insiders see it, everyone else 404
 #   certificate  one automated certificate by <pk>: its recipient only, everyone else 404
+#   complaint    one complaint by <pk>: whoever may see it (its case's insiders), everyone else 404
 #   case_file    one issued document of a case by its code: everyone but the case's insiders 404 (and
 #                the insiders too for a code the case does not have)
 MATRIX = {
@@ -54,6 +55,13 @@ MATRIX = {
     "application-issued-pdf": "case_file",
     # the case layer's steps, one endpoint each (api/applications.py ACTIONS): all act on one case
     **{f"application-{name}": "case" for name in ACTIONS},
+    # complaints (api/complaints.py): a case's complaints, the reviewer's queue, one complaint and
+    # its steps (seen by whoever sees its case, here), the contact centre's lookup by number + IIN
+    "application-complaints": "case",
+    "complaint-queue": "own",
+    "contact-centre-lookup": "own",
+    "complaint-detail": "complaint",
+    **{f"complaint-{name}": "complaint" for name in ("forward", "satisfy", "answer", "escalate")},
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 # Known gaps, reported (docs/reliability.md R5) and kept visible here: each must still occur, so the
@@ -130,11 +138,14 @@ def _submission(case) -> dict:
 
 def _state():
     from qamqor.cases.models import Application, CaseEvent
+    from qamqor.complaints.models import Complaint, ComplaintEvent
 
     return (
         Application.objects.count(),
         sorted(Application.objects.values_list("pk", "version", "status")),
         CaseEvent.objects.count(),
+        sorted(Complaint.objects.values_list("pk", "version", "status")),
+        ComplaintEvent.objects.count(),
     )
 
 
@@ -159,7 +170,7 @@ def _check(tally, who, user, route, method, target, response, before, records) -
         tally.fail(f"{where}: server error {code}")
     if user is None and scope != "public" and code not in (401, 403, 405):
         tally.fail(f"{where}: anonymous got {code}")
-    if user is not None and scope in ("case", "certificate", "case_file") and code != 405:
+    if user is not None and scope in ("case", "certificate", "case_file", "complaint") and code != 405:
         if target.sees(user) and code == 404 and scope != "case_file":
             tally.fail(f"{where}: an insider got 404")
         if not target.sees(user) and code != 404:
@@ -200,6 +211,8 @@ def walk(cast, records, client_for, routes) -> Tally:
                 targets = cases
             elif scope == "certificate":
                 targets = [records["certificate"]]
+            elif scope == "complaint":
+                targets = [records["complaint A"]]
             else:
                 targets = [None]
             for who, user in cast.items():

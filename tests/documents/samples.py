@@ -94,6 +94,18 @@ def context_for(kind: str) -> dict:
         "motivated_refusal": _base(service=SERVICE, grounds=GROUNDS, hearing=HEARING),
         "preliminary_refusal_notice": _base(service=SERVICE, grounds=GROUNDS, hearing=HEARING),
         "hearing_record": _base(service=SERVICE, hearing=HEARING),
+        "complaint_answer": _base(
+            complaint={
+                "number": "ҚҒ-2026-0042-C1",
+                "received_on": dt.date(2026, 11, 30),
+                "text": "Құжаттар шынайы; өтінішті қайта қарауды сұраймын (Һ, ү, ө).",
+                "subject": "шешім",
+                "outcome": "қанағаттандырусыз қалдырылды: шешім күшінде",
+            },
+            reasoning="Сот тізілімінде мұндай шешім жоқ; бас тарту негізі күшінде қалады (ғ, ң, қ, ұ, і, ә).",
+            grounds=GROUNDS,
+            court="003_4cf6e905af0d21d2.txt §13 para 8",
+        ),
         "acceptance_receipt": _base(
             **receipt,
             accepted_documents=["Өтініш", "Жеке басын куәландыратын құжат", "Һәмшаһар анықтамасы"],

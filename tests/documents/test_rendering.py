@@ -43,6 +43,7 @@ def test_the_registry_covers_every_form_of_the_seeds_and_every_result():
     assert ours == {
         "guardianship_certificate", "camp_referral", "guardianship_decision", "foster_family_decision",
         "patronage_decision", "motivated_refusal", "preliminary_refusal_notice", "hearing_record", "acceptance_receipt",
+        "complaint_answer",
     }  # fmt: skip
 
 

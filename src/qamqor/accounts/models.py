@@ -40,6 +40,7 @@ class Role(models.TextChoices):
     PROVIDER_OFFICER = "provider_officer", _("provider officer")
     PROVIDER_HEAD = "provider_head", _("head of the provider")
     COMPLAINTS_REVIEWER = "complaints_reviewer", _("complaints reviewer")
+    CONTACT_CENTRE_OPERATOR = "contact_centre_operator", _("contact-centre operator (1414)")
     AUDITOR = "auditor", _("auditor")
     ADMINISTRATOR = "administrator", _("administrator")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qamqor.api import applications, catalogue, documents, views
+from qamqor.api import applications, catalogue, complaints, documents, views
 
 urlpatterns = [
     path("", views.Root.as_view(), name="api-root"),
@@ -14,5 +14,6 @@ urlpatterns = [
     path("applications/<int:pk>/", applications.ApplicationDetail.as_view(), name="application-detail"),
     *applications.action_urls,  # one endpoint per action of the case layer
     *documents.urls,  # uploads, issued documents, public verification
+    *complaints.urls,  # complaints (complaints app) and the contact centre's lookup
     path("queues/mine/", applications.Queue.as_view(), name="queue"),
 ]

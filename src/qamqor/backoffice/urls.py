@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.backoffice import frontdesk, impact, views
+from qamqor.backoffice import complaints, frontdesk, impact, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("front-office/home-visits/", frontdesk.home_visits, name="home-visits"),
     path("front-office/home-visits/<slug:step>/", frontdesk.home_visit_step, name="home-visit-new"),
     path("front-office/home-visits/<int:pk>/<slug:step>/", frontdesk.home_visit_step, name="home-visit-step"),
+    path("complaints/", complaints.queue, name="complaints"),
+    path("complaints/<int:cid>/", complaints.complaint_page, name="complaint"),
+    path("complaints/<int:cid>/steps/<slug:name>/", complaints.complaint_step, name="complaint-step"),
+    path("contact-centre/", complaints.contact_centre, name="contact-centre"),
 ]

@@ -22,6 +22,7 @@ from qamqor.cases.actions import issuing
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
 from qamqor.catalog import active_catalog
+from qamqor.complaints import selectors as complaint_selectors
 from qamqor.documents.views import pdf_response
 from qamqor.project.pagetags import action_label, in_lang, service_name, source_label, status_label
 
@@ -74,6 +75,8 @@ def queue(request):
     ctx["previous"] = f"?{query}&page={number - 1}" if number > 1 else None
     ctx["next"] = f"?{query}&page={number + 1}" if more else None
     ctx["page_number"] = number
+    if request.user.role in complaint_selectors.QUEUE_ROLES:  # overdue complaints shown beside the queue
+        ctx["complaints_overdue"] = complaint_selectors.overdue_count(request.user, today)
     return render(request, "backoffice/queue.html", {**ctx, "service": service, "status": status})
 
 

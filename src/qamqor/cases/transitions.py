@@ -24,6 +24,7 @@ OPERATOR = "front_office_operator"
 OFFICER = "provider_officer"
 HEAD = "provider_head"
 PROVIDER_STAFF = (OFFICER, HEAD)
+COMPLAINTS_REVIEWER = "complaints_reviewer"
 
 
 class Status(models.TextChoices):
@@ -66,6 +67,17 @@ WITHDRAWABLE = (
     Status.OBJECTION_TERM_LAPSED,
 )
 
+# Decided: a complaint about the decision may redo it (a refusal that becomes a grant).
+DECIDED = (
+    Status.REFUSED,
+    Status.RESULT_ISSUED,
+    Status.DELIVERED_TO_CABINET,
+    Status.HELD_AT_STATE_CORP,
+    Status.HANDED_OVER,
+    Status.TRANSFERRED_TO_PROVIDER,
+    Status.RETURN_REQUESTED,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -80,6 +92,9 @@ class Transition:
     # gate (cases.actions.gate) finds it allowed by the rules over the case's recorded facts, and
     # records the Decision with it; no other code writes a decision.
     decides: str | None = None
+    # a move made only on the review of a complaint (cases.actions.complaint, called by the complaints
+    # app with the complaint's reference): never offered among a case's own actions
+    on_complaint: bool = False
 
 
 S = Status
@@ -355,6 +370,31 @@ TABLE: tuple[Transition, ...] = (
     ),
     # --- withdrawal ---------------------------------------------------------------------------
     Transition("withdraw", WITHDRAWABLE, S.WITHDRAWN, (RECIPIENT,), "withdraw"),
+    # --- a complaint about the refusal (complaints app; `003` §13, `002` annex 11 §14) -------------
+    # The official complained about, or the reviewing body, takes a decision that fully satisfies the
+    # complaint: the refusal becomes a grant, through the gate like every decision.
+    Transition(
+        "grant_on_complaint",
+        DECIDED,
+        S.GRANTED,
+        PROVIDER_STAFF + (COMPLAINTS_REVIEWER,),
+        "complaint_satisfied",
+        label="granted on a complaint fully satisfied",
+        decides="grant",
+        on_complaint=True,
+    ),
+    *(
+        Transition(
+            "record_complaint_findings",
+            (st,),
+            st,
+            (HEAD, COMPLAINTS_REVIEWER),
+            "complaint_review",
+            label="findings with evidence on the review of a complaint",
+            on_complaint=True,
+        )
+        for st in DECIDED
+    ),
 )
 
 
@@ -374,6 +414,13 @@ def candidates(from_status: str, to_status: str, channel: str) -> list[Transitio
     ]
 
 
-def moves_from(from_status: str, channel: str) -> list[Transition]:
-    """Every move the table allows from this status on this channel (for UIs and docs)."""
-    return [t for t in TABLE if from_status in t.sources and (t.channels is None or channel in t.channels)]
+def moves_from(from_status: str, channel: str, *, on_complaint: bool = False) -> list[Transition]:
+    """Every move the table allows from this status on this channel (for UIs and docs); the moves
+    made only on a complaint's review with `on_complaint`."""
+    return [
+        t
+        for t in TABLE
+        if from_status in t.sources
+        and (t.channels is None or channel in t.channels)
+        and t.on_complaint == on_complaint
+    ]

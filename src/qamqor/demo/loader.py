@@ -121,6 +121,7 @@ DEMO_USERS = [
     ("demo-admin", "administrator", None, None, None, ("Әкімшіәлі", "Демо")),
     ("demo-auditor", "auditor", None, None, None, ("Аудиторова", "Демо")),
     ("demo-reviewer", "complaints_reviewer", "astana-education", None, None, ("Шағымбекова", "Демо")),
+    ("demo-contact-centre", "contact_centre_operator", None, None, None, ("Байланысова", "Демо")),
     ("astana-officer", "provider_officer", "astana-education", None, None, ("Маманова", "Айгүл")),
     ("astana-head", "provider_head", "astana-education", None, None, ("Басшыбеков", "Ерлан")),
     ("almaty-officer", "provider_officer", "almaty-education", None, None, ("Алматова", "Дина")),
@@ -149,6 +150,7 @@ ROLE_LABELS = {
     "administrator": "administrator / әкімші / администратор",
     "auditor": "auditor / аудитор",
     "complaints_reviewer": "complaints reviewer / шағымдарды қараушы / рассмотрение жалоб",
+    "contact_centre_operator": "contact centre 1414 / байланыс орталығы / контакт-центр",
     "provider_officer": "provider officer / қызмет берушінің маманы / специалист услугодателя",
     "provider_head": "head of the provider / қызмет беруші басшысы / руководитель услугодателя",
     "front_office_operator": "State Corporation operator / ХҚКО операторы / оператор ЦОН",
@@ -509,6 +511,21 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
         sv.hold_hearing(c, actor=officer, at=clock.at(3, 15, 30), position="The recipient disagrees (demo).")
         sv.decide(c, actor=officer, at=clock.at(2, 10, 0))
         sv.issue_result(c, actor=officer, at=clock.at(2, 11, 0))
+        # the recipient complains to the provider's head (`003` §13): the reviewer has work
+        from qamqor.complaints.actions import file_complaint
+
+        file_complaint(
+            c,
+            actor=marat,
+            route="provider_head",
+            channel="portal",
+            text="The documents are genuine; I ask for the refusal to be reviewed (demo).",
+            complainant_name=app_marat.full_name,
+            postal_address=DEMO_ADDRESSES["recipient-marat"],
+            phone="+7 701 000 00 00",
+            decision=c.decisions.order_by("-decided_at").first(),
+            at=clock.at(1, 10, 0),
+        )
 
     @life("result issued")
     def _():

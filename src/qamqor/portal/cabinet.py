@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from qamqor.cases import actions, selectors
 from qamqor.cases.actions import issuing
 from qamqor.cases.exceptions import AccessDenied, CaseError
+from qamqor.complaints.selectors import complaints_of_case
 from qamqor.documents.views import pdf_response
 
 
@@ -42,6 +43,8 @@ def _status_context(request, case) -> dict:
         "issued": issuing.issued_list(
             case, lambda d: reverse("portal:document", args=[case.pk, d.display_code])
         ),
+        "complaints": complaints_of_case(request.user, case),
+        "can_complain": getattr(request.user, "role", "") == "recipient",
     }
 
 

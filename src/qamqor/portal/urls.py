@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, ledger, notices, queue, signin, views
+from qamqor.portal import cabinet, complaints, ledger, notices, queue, signin, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("applications/<int:pk>/", cabinet.status, name="status"),
     path("applications/<int:pk>/documents/<str:code>.pdf", cabinet.document, name="document"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
+    path("applications/<int:pk>/complaints/new/", complaints.new, name="complaint-new"),
+    path("complaints/<int:cid>/", complaints.complaint, name="complaint"),
+    path("complaints/<int:cid>/escalate/", complaints.escalate, name="complaint-escalate"),
     path("who-read-my-data/", ledger.my_ledger, name="ledger"),
     path("sign-in/code/", signin.request_code, name="code-request"),
     path("sign-in/code/verify/", signin.verify_code, name="code-verify"),

@@ -8,5 +8,10 @@ from django.conf import settings
 
 def mode(request) -> dict:
     from qamqor.cases.selectors import QUEUE_ROLES
+    from qamqor.complaints.selectors import QUEUE_ROLES as COMPLAINT_ROLES
 
-    return {"qamqor_demo": settings.QAMQOR_DEMO, "staff_roles": QUEUE_ROLES}
+    return {
+        "qamqor_demo": settings.QAMQOR_DEMO,
+        "staff_roles": QUEUE_ROLES,
+        "complaint_roles": COMPLAINT_ROLES,
+    }

@@ -140,6 +140,8 @@ ACTIONS = {
     "withdraw": _("Withdraw the application"),
     "refuse_incomplete_automated": _("Refused to accept: information missing"),
     "issue_automated_refusal": _("Motivated refusal issued automatically"),
+    "grant_on_complaint": _("Granted on a complaint fully satisfied"),
+    "record_complaint_findings": _("Findings on the review of a complaint"),
 }
 STEPS = {
     "courier_to_provider": _("Delivery of the package to the provider"),

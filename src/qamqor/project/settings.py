@@ -76,6 +76,8 @@ INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
 INSTALLED_APPS += ["qamqor.notifications"]
 # The front office: the electronic queue and home visits (issue 14).
 INSTALLED_APPS += ["qamqor.frontoffice"]
+# Complaints and the contact centre's lookup (issue 14; above the case layer).
+INSTALLED_APPS += ["qamqor.complaints"]
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [

@@ -46,4 +46,8 @@ class SignIn(LoginView):
             return reverse("portal:applications")
         if role in QUEUE_ROLES:
             return reverse("backoffice:queue")
+        if role == "complaints_reviewer":
+            return reverse("backoffice:complaints")
+        if role == "contact_centre_operator":
+            return reverse("backoffice:contact-centre")
         return reverse("portal:services")

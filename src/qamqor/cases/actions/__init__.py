@@ -12,11 +12,13 @@ the gate (`gate.verdict`) that `move_case` runs for every decision move.
 - `result`: issue_result, deliver_to_cabinet, hold_at_state_corp, hand_over, transfer_to_provider,
   request_return, resend_to_state_corp
 - `withdrawal`: withdraw
+- `complaint`: record_complaint_findings, grant_on_complaint (called by the complaints app)
 - `automated`: apply_automated, decide_automatically (fully automated services)
 - `facts`, `gate`, `deadlines`, `moves`, `placements`, `common`: what the steps stand on
 """
 
 from qamqor.cases.actions.automated import apply_automated, decide_automatically
+from qamqor.cases.actions.complaint import grant_on_complaint, record_complaint_findings
 from qamqor.cases.actions.completeness import check_completeness, refuse_to_accept
 from qamqor.cases.actions.deadlines import recompute_deadlines, step_due
 from qamqor.cases.actions.decision import decide, grant, issue_final_refusal, issue_preliminary_refusal
@@ -63,6 +65,7 @@ __all__ = [
     "decide_automatically",
     "deliver_to_cabinet",
     "grant",
+    "grant_on_complaint",
     "hand_over",
     "hold_at_state_corp",
     "hold_hearing",
@@ -75,6 +78,7 @@ __all__ = [
     "receive_registry_data",
     "recompute_deadlines",
     "record_notice_delivery",
+    "record_complaint_findings",
     "record_official_findings",
     "refuse_to_accept",
     "register_at_provider",

@@ -116,6 +116,11 @@ def _grounds(version, grounds: list[dict], lang: str) -> list[dict]:
     return out
 
 
+def grounds_context(version, grounds: list[dict], lang: str) -> list[dict]:
+    """The grounds as a document states them (the complaints app's answer uses the same words)."""
+    return _grounds(version, grounds, lang)
+
+
 def base_context(case: Application, lang: str, at: dt.datetime, officer) -> dict:
     version = version_of(case)
     a = case.applicant

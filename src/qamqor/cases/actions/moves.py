@@ -29,6 +29,7 @@ from qamqor.cases.actions.placements import record_placements_of_grant
 from qamqor.cases.exceptions import ConcurrentUpdate, IllegalTransition, RoleNotAllowed
 from qamqor.cases.models import Application, CaseEvent, Channel, Decision, DecisionKind, Outcome
 from qamqor.cases.transitions import (
+    COMPLAINTS_REVIEWER,
     OPERATOR,
     PROVIDER_STAFF,
     RECIPIENT,
@@ -103,6 +104,8 @@ def check_scope(case: Application, actor, role: str) -> None:
     if role == SYSTEM:
         return
     if role in PROVIDER_STAFF and actor.provider_id != case.provider_id:
+        raise RoleNotAllowed(_("This case belongs to another provider."), code="other_provider")
+    if role == COMPLAINTS_REVIEWER and actor.provider_id and actor.provider_id != case.provider_id:
         raise RoleNotAllowed(_("This case belongs to another provider."), code="other_provider")
     if role == OPERATOR and actor.office_id != case.office_id:
         raise RoleNotAllowed(_("This case belongs to another State Corporation office."), code="other_office")
@@ -181,8 +184,8 @@ def replay(idempotency_key: str | None, case: Application, to_status: str) -> Ca
 
 def _transition(locked: Application, to_status: str, action: str | None, role: str) -> Transition:
     rows = candidates(locked.status, to_status, locked.channel)
-    if action:
-        rows = [r for r in rows if r.action == action]
+    # a move made only on a complaint's review is made only when named (cases.actions.complaint)
+    rows = [r for r in rows if r.action == action] if action else [r for r in rows if not r.on_complaint]
     if not rows:
         raise IllegalTransition(
             _("A case cannot move from “%(src)s” to “%(dst)s” on the channel “%(ch)s”.")

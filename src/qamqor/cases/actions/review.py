@@ -187,20 +187,23 @@ def record_official_findings(
     at=None,
     expected_version=None,
     idempotency_key=None,
+    action: str = "record_findings",
+    payload: Mapping | None = None,
 ) -> CaseEvent:
     """An official's findings (facts the definition takes from an official), each with its evidence,
-    recorded with an event of their own; the case stays where it is."""
+    recorded with an event of their own; the case stays where it is. `action`/`payload`: the move's
+    name and what its event says besides the findings (a complaint's review names the complaint)."""
     at = now(at)
     with transaction.atomic():
         event = move_case(
             case,
             case.status,
-            action="record_findings",
+            action=action,
             actor=actor,
             at=at,
             expected_version=expected_version,
             idempotency_key=idempotency_key,
-            payload={"findings": {str(k): v for k, v in findings.items()}},
+            payload={**dict(payload or {}), "findings": {str(k): v for k, v in findings.items()}},
         )
         if event.seq == case.version:  # not a replay: the facts go with their event
             record_findings(case, findings, evidence=evidence, actor=actor, at=at)
