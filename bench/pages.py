@@ -25,13 +25,16 @@ import uuid
 TARGET_P50, TARGET_P99 = 50.0, 150.0
 
 
-def scratch_database(admin_url: str) -> tuple[str, str]:
+def scratch_database(admin_url: str, keep: str | None = None) -> tuple[str, str, bool]:
+    """(name, url, fresh): a new scratch database, or the kept one `keep` (made when absent)."""
     import psycopg
 
-    name = f"qamqor_bench_pages_{uuid.uuid4().hex[:8]}"
+    name = keep or f"qamqor_bench_pages_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"{admin_url.rsplit('/', 1)[0]}/{name}", not exists
 
 
 def drop_database(admin_url: str, name: str) -> None:
@@ -104,9 +107,14 @@ def main(argv=None) -> int:
         "--admin-url",
         default=os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
+    ap.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="use (and keep) the database NAME: filled on the first run, reused as is afterwards",
+    )
     args = ap.parse_args(argv)
 
-    name, url = scratch_database(args.admin_url)
+    name, url, fresh = scratch_database(args.admin_url, args.keep)
     os.environ["DATABASE_URL"] = url
     os.environ["QAMQOR_MODE"] = "demo"  # the demo data on PostgreSQL (decision 0018: otherwise production)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qamqor.project.settings")
@@ -116,19 +124,21 @@ def main(argv=None) -> int:
         django.setup()
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
+        from django.db import connection
         from django.test import Client
 
         from qamqor.cases.models import Application
         from qamqor.demo import load_demo_data
 
-        call_command("migrate", verbosity=0)
-        load_demo_data()
-        t0 = time.perf_counter()
-        copy_cases(args.n)
-        print(
-            f"{args.n} cases copied in {time.perf_counter() - t0:.1f} s; "
-            f"{Application.objects.count()} in the database (PostgreSQL)"
-        )
+        call_command("migrate", verbosity=0)  # a kept database gets the newer migrations too
+        if fresh:
+            load_demo_data()
+            t0 = time.perf_counter()
+            copy_cases(args.n)
+            print(f"{args.n} cases copied in {time.perf_counter() - t0:.1f} s")
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(f"{Application.objects.count()} cases in the database (PostgreSQL {name})")
         users = get_user_model().objects
         officer, aliya = users.get(username="astana-officer"), users.get(username="recipient-aliya")
         rng = random.Random(158)
@@ -168,7 +178,8 @@ def main(argv=None) -> int:
         from django.db import connections
 
         connections.close_all()
-        drop_database(args.admin_url, name)
+        if not args.keep:
+            drop_database(args.admin_url, name)
 
 
 if __name__ == "__main__":

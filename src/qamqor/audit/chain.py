@@ -51,6 +51,7 @@ CHAINED = (
     Chained("registries.Consent", "case_id", "given_at"),  # revocation appends a revision link
     Chained("registries.RegistryQuery", "case_id", "at"),
     Chained("audit.PersonalDataAccess", "case_id", "at"),
+    Chained("audit.AdminChange", "case_id", "at"),  # the administration's changes (decision 0026)
 )
 
 

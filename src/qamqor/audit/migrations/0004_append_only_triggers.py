@@ -54,7 +54,10 @@ def _link_existing(apps, schema_editor):
 
     using = schema_editor.connection.alias
     for spec in CHAINED:
-        model = apps.get_model(spec.label)
+        try:
+            model = apps.get_model(spec.label)
+        except LookupError:  # a chained model made by a later migration (it has no rows yet)
+            continue
         batch = []
         for row in model._base_manager.using(using).order_by(spec.at_field, "pk").iterator(chunk_size=2000):
             batch.append(row)
