@@ -175,6 +175,12 @@ def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, t
         consent=consent,
         outcome="answered",
     )
+    from qamqor.audit.models import AdminChange
+
+    AdminChange.objects.create(
+        actor_role="administrator", at=MON, action="added", model="accounts.Provider", object_id="1",
+        object_repr="x", after={"code": "x"},
+    )
     text_column = {
         "cases_caseevent": "actor_role",
         "cases_casefact": "actor_role",
@@ -182,6 +188,7 @@ def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, t
         "registries_consent": "method",
         "registries_registryquery": "purpose",
         "audit_personaldataaccess": "purpose",
+        "audit_adminchange": "object_repr",
     }
     tried = {"changed": 0, "deleted": 0}
     detected = {"changed": 0, "deleted": 0}

@@ -7,6 +7,7 @@ from django.conf import settings
 
 
 def mode(request) -> dict:
+    from qamqor.cases.compliance import DASHBOARD_ROLES
     from qamqor.cases.selectors import QUEUE_ROLES
 
-    return {"qamqor_demo": settings.QAMQOR_DEMO, "staff_roles": QUEUE_ROLES}
+    return {"qamqor_demo": settings.QAMQOR_DEMO, "staff_roles": QUEUE_ROLES, "dashboard_roles": DASHBOARD_ROLES}
