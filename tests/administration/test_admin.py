@@ -75,7 +75,7 @@ def test_a_staff_flag_alone_gives_no_entry(world):
 
 
 @pytest.mark.parametrize(
-    "lang,word", [("kk", "Әкімшілік"), ("ru", "Администрирование"), ("en", "administration")]
+    "lang,word", [("kk", "Qamqor әкімшілігі"), ("ru", "Администрирование Qamqor"), ("en", "administration")]
 )
 def test_the_administration_speaks_the_three_languages(admin_user, lang, word):
     r = page_client(admin_user, lang).get("/admin/")

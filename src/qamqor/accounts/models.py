@@ -82,6 +82,8 @@ class Provider(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
 
     def __str__(self) -> str:
         return self.name_en or self.code
@@ -110,6 +112,8 @@ class StateCorpOffice(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("State Corporation office")
+        verbose_name_plural = _("State Corporation offices")
 
     def __str__(self) -> str:
         return self.name_en or self.code
@@ -140,6 +144,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 name="provider_roles_have_provider",

@@ -12,7 +12,28 @@ from qamqor.administration.audited import AuditedAdmin, AuditedInline, record
 from qamqor.administration.site import site
 
 
+LABELS = {
+    "code": _("code"),
+    "number": _("office number"),
+    "bin": _("BIN"),
+    "kind": _("kind"),
+    "name_kk": _("name (Kazakh)"),
+    "name_ru": _("name (Russian)"),
+    "name_en": _("name (English)"),
+    "region": _("region"),
+    "locality": _("district or city"),
+    "parent": _("parent organisation"),
+    "address": _("address"),
+    "role": _("role"),
+    "provider": _("provider"),
+    "office": _("State Corporation office"),
+    "iin": _("IIN"),
+    "language": _("language"),
+}
+
+
 class ProviderAdmin(AuditedAdmin):
+    labels = LABELS
     list_display = ("code", "name_kk", "kind", "region", "locality", "parent")
     list_filter = ("kind", "region")
     search_fields = ("code", "name_kk", "name_ru", "name_en", "bin")
@@ -36,6 +57,7 @@ class OfficeScheduleInline(AuditedInline):
 
 
 class OfficeAdmin(AuditedAdmin):
+    labels = LABELS
     list_display = ("code", "number", "name_kk", "kind", "region", "locality")
     list_filter = ("kind", "region")
     search_fields = ("code", "number", "name_kk", "name_ru", "name_en")
@@ -61,6 +83,7 @@ class CalendarCorrectionAdmin(AuditedAdmin):
 
 
 class QamqorUserAdmin(AuditedAdmin, UserAdmin):
+    labels = LABELS
     list_display = ("username", "last_name", "first_name", "role", "provider", "office", "is_active")
     list_filter = ("role", "is_active", "provider")
     search_fields = ("username", "last_name", "first_name", "iin", "email")

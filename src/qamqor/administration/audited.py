@@ -75,6 +75,12 @@ class RoleOnly:
 class AuditedAdmin(RoleOnly, admin.ModelAdmin):
     """A model admin whose every save and delete (also its inlines' rows) lands in the audit trail."""
 
+    labels: dict = {}  # the form's field labels in the page's language
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs.setdefault("labels", self.labels)
+        return super().get_form(request, obj, **kwargs)
+
     def save_model(self, request, obj, form, change):
         before = snapshot(stored(obj)) if change else None
         super().save_model(request, obj, form, change)
