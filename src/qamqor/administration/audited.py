@@ -107,5 +107,5 @@ class AuditedAdmin(RoleOnly, admin.ModelAdmin):
             record(request, "deleted", obj, befores.get(id(obj)), None)
 
 
-class AuditedInline(RoleOnly, admin.TabularInline):
+class AuditedInline(RoleOnly, admin.StackedInline):  # every field with its label (axe)
     extra = 1

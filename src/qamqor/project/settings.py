@@ -73,7 +73,7 @@ INSTALLED_APPS += ["qamqor.documents"]
 # The pages: the recipients' portal and the officers' back office (issue 13; server-rendered).
 INSTALLED_APPS += ["qamqor.portal", "qamqor.backoffice"]
 # The administration at /admin/ (Django's admin, the administrator role only, every change audited).
-INSTALLED_APPS += ["django.contrib.admin.apps.SimpleAdminConfig", "qamqor.administration"]
+INSTALLED_APPS += ["qamqor.administration", "django.contrib.admin.apps.SimpleAdminConfig"]  # ours first: its templates
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
