@@ -11,7 +11,6 @@ from qamqor.accounts.models import CalendarCorrection, OfficeSchedule, Provider,
 from qamqor.administration.audited import AuditedAdmin, AuditedInline, record
 from qamqor.administration.site import site
 
-
 LABELS = {
     "code": _("code"),
     "number": _("office number"),
