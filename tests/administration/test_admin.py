@@ -104,7 +104,7 @@ def test_adding_an_office_with_its_schedule_is_audited_and_chained(world, admin_
     assert added.after["address"] == "Astana, Turan 9"
     for change in changes.values():
         assert ChainLink.objects.filter(table="audit_adminchange", row_id=change.pk).exists()
-    assert verify().ok if hasattr(verify(), "ok") else True
+    assert verify().intact
 
     # a change: before and after
     form = {
@@ -213,11 +213,6 @@ def test_an_office_counts_by_its_own_schedule(world, admin_user, install_catalog
     with time_machine.travel(evening, tick=False):
         case = _submit_at(world, world.office, evening)
     assert case.registered_on == dt.date(2026, 3, 2)
-    assert (
-        case.deadlines["registered_on"].startswith("2026-03-02")
-        if "registered_on" in case.deadlines
-        else True
-    )
     # a schedule from a later date does not reach back to a case submitted before it
     from qamqor.accounts.models import OfficeSchedule
 
@@ -255,7 +250,6 @@ def test_a_calendar_correction_moves_the_due_date(world, admin_user, install_cat
     )
     with time_machine.travel(morning, tick=False):
         after = _submit_at(world, world.office, morning)
-    assert after.due_date == before.due_date + dt.timedelta(days=1) or (after.due_date > before.due_date)
     assert after.due_date > before.due_date
 
 
