@@ -189,6 +189,12 @@ def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, t
         phone="+77010000000",
         at=MON,
     )
+    from qamqor.audit.models import AdminChange
+
+    AdminChange.objects.create(
+        actor_role="administrator", at=MON, action="added", model="accounts.Provider", object_id="1",
+        object_repr="x", after={"code": "x"},
+    )
     text_column = {
         "complaints_complaintevent": "actor_role",
         "cases_caseevent": "actor_role",
@@ -197,6 +203,7 @@ def test_every_chained_row_changed_or_deleted_is_detected(granted_case, world, t
         "registries_consent": "method",
         "registries_registryquery": "purpose",
         "audit_personaldataaccess": "purpose",
+        "audit_adminchange": "object_repr",
     }
     tried = {"changed": 0, "deleted": 0}
     detected = {"changed": 0, "deleted": 0}

@@ -83,6 +83,8 @@ class Provider(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
 
     def __str__(self) -> str:
         return self.name_en or self.code
@@ -111,6 +113,8 @@ class StateCorpOffice(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("State Corporation office")
+        verbose_name_plural = _("State Corporation offices")
 
     def __str__(self) -> str:
         return self.name_en or self.code
@@ -141,6 +145,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 name="provider_roles_have_provider",
@@ -167,3 +173,126 @@ class User(AbstractUser):
             )
         if self.role == Role.RECIPIENT and not self.iin:
             raise ValidationError({"iin": _("A recipient is identified by an IIN.")})
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS_HELP = _("Opening hours of the day as HH:MM-HH:MM, several separated by commas; empty = closed.")
+
+
+def hours_validator(value: str) -> None:
+    from qamqor.rules.schedules import ScheduleError, parse_hours
+
+    try:
+        parse_hours(value)
+    except ScheduleError as exc:
+        raise ValidationError(
+            _("Write the hours as 09:00-13:00, 14:30-18:30 (opening before closing): %(text)s"),
+            code="hours",
+            params={"text": value},
+        ) from exc
+
+
+class OfficeSchedule(models.Model):
+    """A State Corporation office's own hours from a date on (versioned: the version in force on a
+    day is the latest `valid_from` on or before it). Without one the office keeps the hours the
+    catalogue version gives its channel (`rules.schedules`, row 7 of the requirements lists)."""
+
+    office = models.ForeignKey(StateCorpOffice, on_delete=models.CASCADE, related_name="schedules")
+    valid_from = models.DateField(_("valid from"))
+    mon = models.CharField(_("Monday"), max_length=60, blank=True, validators=[hours_validator])
+    tue = models.CharField(_("Tuesday"), max_length=60, blank=True, validators=[hours_validator])
+    wed = models.CharField(_("Wednesday"), max_length=60, blank=True, validators=[hours_validator])
+    thu = models.CharField(_("Thursday"), max_length=60, blank=True, validators=[hours_validator])
+    fri = models.CharField(_("Friday"), max_length=60, blank=True, validators=[hours_validator])
+    sat = models.CharField(_("Saturday"), max_length=60, blank=True, validators=[hours_validator])
+    sun = models.CharField(_("Sunday"), max_length=60, blank=True, validators=[hours_validator])
+    source = models.CharField(_("source"), max_length=300, help_text=_("The act that sets these hours."))
+    clause = models.CharField(_("clause"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["office", "-valid_from"]
+        verbose_name = _("office schedule")
+        verbose_name_plural = _("office schedules")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "valid_from"], name="office_schedule_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.valid_from:%d.%m.%Y}"
+
+    def week(self) -> tuple[str, ...]:
+        return tuple(getattr(self, d) for d in WEEKDAYS)
+
+
+class CorrectionAction(models.TextChoices):
+    ADD_NON_WORKING = "add_non_working", _("the day becomes a day off")
+    REMOVE_NON_WORKING = "remove_non_working", _("the day is a working day after all")
+    ADD_WORKED_DAY = "add_worked_day", _("a weekend day worked by decree")
+    REMOVE_WORKED_DAY = "remove_worked_day", _("a worked weekend day cancelled")
+    CONFIRM = "confirm", _("an estimated day off confirmed")
+
+
+class CalendarCorrection(models.Model):
+    """A row of the working-time calendar's corrections table entered by an administrator, laid over
+    `rules/calendar_corrections.yaml` (applied after it, in date then entry order). The same fields
+    and checks as the YAML (`rules.calendar.check_correction`)."""
+
+    date = models.DateField(_("date"))
+    action = models.CharField(_("action"), max_length=20, choices=CorrectionAction.choices)
+    kind = models.CharField(
+        _("kind of day off"),
+        max_length=10,
+        blank=True,
+        choices=[("holiday", _("holiday")), ("transfer", _("transfer")), ("decree", _("decree"))],
+    )
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=300, help_text=_("The act that moves the day."))
+    clause = models.CharField(_("clause"), max_length=120, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("calendar correction")
+        verbose_name_plural = _("calendar corrections")
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} {self.action}"
+
+    def as_entry(self) -> dict:
+        """The correction as a `rules.calendar` entry."""
+        entry = {"date": self.date, "action": self.action, "source": self.source, "note": self.note or None}
+        if self.clause:
+            entry["clause"] = self.clause
+        if self.action == CorrectionAction.ADD_NON_WORKING:
+            entry["kind"] = self.kind
+            entry["names"] = {"kk": self.name_kk, "ru": self.name_ru, "en": self.name_en}
+        return entry
+
+    def clean(self) -> None:
+        from qamqor.accounts.working_time import calendar_with_correction
+        from qamqor.rules.calendar import FIRST_YEAR, LAST_YEAR, CalendarError
+
+        super().clean()
+        if self.date is None or not self.source or not self.action:
+            return
+        if not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+            raise ValidationError(
+                {
+                    "date": _("The calendar covers %(first)s–%(last)s.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR}
+                }
+            )
+        if self.action == CorrectionAction.ADD_NON_WORKING and not (
+            self.kind and self.name_kk and self.name_ru and self.name_en
+        ):
+            raise ValidationError(
+                _("A new day off needs its kind and its name in Kazakh, Russian and English.")
+            )
+        try:  # the calendar is built with the row: a correction it cannot apply is refused here
+            calendar_with_correction(self.as_entry(), without=self.pk)
+        except CalendarError as exc:
+            raise ValidationError(
+                _("The calendar cannot take this correction: only a day off can be confirmed.")
+            ) from exc

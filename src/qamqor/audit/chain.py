@@ -52,6 +52,7 @@ CHAINED = (
     Chained("registries.RegistryQuery", "case_id", "at"),
     Chained("audit.PersonalDataAccess", "case_id", "at"),
     Chained("complaints.ComplaintEvent", "application_id_ref", "at"),
+    Chained("audit.AdminChange", "case_id", "at"),  # the administration's changes (decision 0026)
 )
 
 

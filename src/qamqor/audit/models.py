@@ -94,3 +94,29 @@ class ChainLink(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.chain_key}#{self.seq} {self.table}:{self.row_id}"
+
+
+class AdminChange(AppendOnlyModel):
+    """One change made in the administration (`/admin/`): who, when, what, and the record before and
+    after (decision 0026). Chained in the day's chain like the other logs (`audit.chain`)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32)
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=10)  # added | changed | deleted
+    model = models.CharField(max_length=100)  # app_label.ModelName
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)  # always empty: the chain of the day
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("administration change")
+        verbose_name_plural = _("administration changes")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.actor_role} {self.action} {self.model}:{self.object_id}"

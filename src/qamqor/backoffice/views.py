@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from qamqor.catalog import active_catalog
 from qamqor.complaints import selectors as complaint_selectors
 from qamqor.documents.views import pdf_response
 from qamqor.project.pagetags import action_label, in_lang, service_name, source_label, status_label
+from qamqor.rules.calendar import fmt
 
 PAGE = 100  # rows of the queue per page (the queue holds up to selectors.QUEUE_LIMIT)
 
@@ -51,21 +53,25 @@ def queue(request):
         number = 1
     start = (number - 1) * PAGE
     # one row more than a page says whether there is a next one
-    cases = list(
-        selectors.work_queue(request.user, service=service or None, status=status or None)[
-            start : start + PAGE + 1
-        ]
+    cases = selectors.queue_page(
+        request.user, service=service or None, status=status or None, start=start, size=PAGE
     )
     more, cases = len(cases) > PAGE, cases[:PAGE]
     # labels once per status and service, not once per row
-    names = {slug: service_name(slug) for slug in services}
-    labels = {code: status_label(code) for code in statuses}
+    names = {slug: str(service_name(slug)) for slug in services}
+    labels = {code: str(status_label(code)) for code in statuses}
     rows = [
         (
             case,
             selectors.queue_flags(case, today, now, within),
             names.get(case.service_slug, case.service_slug),
             labels.get(case.status, case.status),
+            # the due moment as the page writes it (dd.mm.yyyy [HH:MM], Almaty), formatted once here
+            f"{fmt(localtime(case.due_at).date())} {localtime(case.due_at):%H:%M}"
+            if case.due_at
+            else fmt(case.due_date)
+            if case.due_date
+            else "—",
         )
         for case in cases
     ]

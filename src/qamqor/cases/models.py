@@ -9,8 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.models import Provider, StateCorpOffice, iin_validator
 from qamqor.audit.models import AppendOnlyModel
-from qamqor.cases.transitions import Status
+from qamqor.cases.transitions import TERMINAL, Status
 from qamqor.rules.iin import validate_iin
+
+# the statuses a case reaches with its result (the due date is the term of the result)
+RESULT_STATUSES = (str(Status.RESULT_ISSUED), str(Status.DELIVERED_TO_CABINET))
 
 
 class Channel(models.TextChoices):
@@ -117,6 +120,19 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["service_slug"], name="application_service"),
             models.Index(fields=["status"], name="application_status"),
+            # the work queue (`selectors.work_queue`): a provider's or an office's open cases in the
+            # queue's order, read in index order up to the page (no sort of every open case;
+            # decision 0026). The predicate is the queue's own filter, written the same way.
+            models.Index(
+                fields=["provider", "due_date", "due_at", "submitted_at", "id"],
+                name="application_open_queue",
+                condition=~models.Q(status__in=sorted(str(s) for s in TERMINAL)),
+            ),
+            models.Index(
+                fields=["office", "due_date", "due_at", "submitted_at", "id"],
+                name="application_office_queue",
+                condition=~models.Q(status__in=sorted(str(s) for s in TERMINAL)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,6 +270,15 @@ class CaseEvent(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["application", "seq"], name="one_event_per_version"),
             models.UniqueConstraint(fields=["idempotency_key"], name="event_idempotency_key_unique"),
+        ]
+        # the moment each case got its result, for the monitoring dashboard (`cases.compliance`):
+        # a few rows of the events, read without touching the rest (decision 0026)
+        indexes = [
+            models.Index(
+                fields=["application", "at"],
+                name="caseevent_result",
+                condition=models.Q(to_status__in=sorted(RESULT_STATUSES)),
+            )
         ]
 
     def __str__(self) -> str:

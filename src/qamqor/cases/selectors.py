@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import CharField, Expression, F, QuerySet
 
 from qamqor.cases.access import cases_visible_to, get_case_for
 from qamqor.cases.actions.common import version_of
@@ -90,6 +90,41 @@ def visible_cases(user, *, status: str | None = None, service: str | None = None
     return qs.order_by("-submitted_at", "-id")
 
 
+class StepDue(Expression):
+    """The latest day of one step as the case's stored dates give it (`deadlines.steps[*].due` of
+    that step, text 'YYYY-MM-DD…'), read inside the database: the queue then never loads a row's
+    whole `deadlines` document (~15 kB of explanation lines each; decoding them was most of the
+    queue's time at 100 000 cases, decision 0026)."""
+
+    output_field = CharField()
+
+    def __init__(self, step: str):
+        super().__init__()
+        self.step = step
+
+    def as_sql(self, compiler, connection):  # SQLite (and any JSON1 database)
+        table = compiler.query.get_initial_alias()
+        return (
+            f"(SELECT json_extract(s.value, '$.due') FROM json_each({compiler.quote_name_unless_alias(table)}"
+            ".\"deadlines\", '$.steps') AS s WHERE json_extract(s.value, '$.step') = %s LIMIT 1)",
+            [self.step],
+        )
+
+    def as_postgresql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return (
+            f"(SELECT s->>'due' FROM jsonb_array_elements(CASE WHEN jsonb_typeof({table}.\"deadlines\"->'steps')"
+            f" = 'array' THEN {table}.\"deadlines\"->'steps' ELSE '[]'::jsonb END) AS s WHERE s->>'step' = %s LIMIT 1)",
+            [self.step],
+        )
+
+
+def _prelim_due(case) -> dt.date | None:
+    if "prelim_due" in case.__dict__:  # annotated by `work_queue`
+        return dt.date.fromisoformat(case.prelim_due[:10]) if case.prelim_due else None
+    return step_due(case, "preliminary_refusal")
+
+
 def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int) -> dict:
     """Overdue and at-risk marks of an open case (at risk: its due date, or the latest day of the
     preliminary refusal, within `within` working days)."""
@@ -102,7 +137,7 @@ def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int
     if not overdue:
         dates = []
         if case.status in (Status.IN_REVIEW, Status.AWAITING_REGISTRY_DATA, Status.COMPLETENESS_CHECKED):
-            prelim = step_due(case, "preliminary_refusal")
+            prelim = _prelim_due(case)
             if prelim is not None and prelim >= today:
                 dates.append(("preliminary_refusal", prelim))
         if case.due_date is not None:
@@ -116,20 +151,35 @@ def queue_flags(case: Application, today: dt.date, now: dt.datetime, within: int
 
 def work_queue(user, *, service: str | None = None, status: str | None = None) -> QuerySet[Application]:
     """Open cases the user may see, by due date (no due date last); of one service or status if given."""
-    qs = cases_visible_to(user).exclude(status__in=[str(x) for x in TERMINAL])
+    # the terminal statuses sorted: the same SQL every time, the predicate of the queue's indexes
+    qs = cases_visible_to(user).exclude(status__in=sorted(str(x) for x in TERMINAL))
     if service:
         qs = qs.filter(service_slug=service)
     if status:
         qs = qs.filter(status=status)
-    # the list needs no personal data and no facts: the applicant is not joined, the facts not read
+    # the list needs no personal data, no facts and of the dates only the due moment and the latest
+    # day of a preliminary refusal: the applicant is not joined, the facts and `deadlines` not read
     return (
         qs.select_related(None)
         .select_related("provider", "office")
-        .defer("facts")
+        .defer("facts", "deadlines")
+        .annotate(prelim_due=StepDue("preliminary_refusal"))
         .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "submitted_at", "id")[
             :QUEUE_LIMIT
         ]
     )
+
+
+QUEUE_PAGE_FIELDS = ("id", "number", "service_slug", "status", "due_date", "due_at", "submitted_at")
+
+
+def queue_page(
+    user, *, service: str | None = None, status: str | None = None, start: int = 0, size: int = 100
+) -> list[Application]:
+    """One page of the work queue for the pages: `size` + 1 rows from `start` (the extra one says
+    whether a next page exists), only the columns a row shows, nothing joined (decision 0026)."""
+    qs = work_queue(user, service=service, status=status).select_related(None).only(*QUEUE_PAGE_FIELDS)
+    return list(qs[start : start + size + 1])
 
 
 def cabinet_result(case: Application, lang: str = "kk") -> dict:

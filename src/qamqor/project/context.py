@@ -7,6 +7,7 @@ from django.conf import settings
 
 
 def mode(request) -> dict:
+    from qamqor.cases.compliance import DASHBOARD_ROLES
     from qamqor.cases.selectors import QUEUE_ROLES
     from qamqor.complaints.selectors import QUEUE_ROLES as COMPLAINT_ROLES
 
@@ -14,4 +15,5 @@ def mode(request) -> dict:
         "qamqor_demo": settings.QAMQOR_DEMO,
         "staff_roles": QUEUE_ROLES,
         "complaint_roles": COMPLAINT_ROLES,
+        "dashboard_roles": DASHBOARD_ROLES,
     }

@@ -78,6 +78,8 @@ INSTALLED_APPS += ["qamqor.notifications"]
 INSTALLED_APPS += ["qamqor.frontoffice"]
 # Complaints and the contact centre's lookup (issue 14; above the case layer).
 INSTALLED_APPS += ["qamqor.complaints"]
+# The administration at /admin/ (Django's admin, the administrator role only, every change audited).
+INSTALLED_APPS += ["qamqor.administration", "django.contrib.admin.apps.SimpleAdminConfig"]  # ours first: its templates
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from qamqor.administration.admin import site as administration
 from qamqor.project.views import SignIn, home
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("sign-out/", LogoutView.as_view(next_page="/portal/"), name="sign-out"),
     path("portal/", include("qamqor.portal.urls")),  # the recipients' pages (portal)
     path("backoffice/", include("qamqor.backoffice.urls")),  # the officers' pages (backoffice)
+    path("admin/", administration.urls),  # the administration (administration)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the documentation pages with the demo mark in demo mode (project/templates/qamqor)
     path(
@@ -26,7 +28,9 @@ urlpatterns = [
         name="redoc",
     ),
     path("api/v1/", include("qamqor.api.urls")),
-    path("api/v1/", include("qamqor.api.certificate")),  # automated certificate, ledger (databank, registries)
+    path(
+        "api/v1/", include("qamqor.api.certificate")
+    ),  # automated certificate, ledger (databank, registries)
     path("api/v1/", include("qamqor.api.automated")),  # fully automated services (cases.automated)
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -33,6 +33,7 @@ FIRST_YEAR = 2015
 LAST_YEAR = 2035
 CORRECTIONS_ENV = "QAMQOR_CALENDAR_CORRECTIONS"
 BUILTIN_CORRECTIONS = Path(__file__).with_name("calendar_corrections.yaml")
+ADMIN_ORIGIN = "administration"  # the origin named on corrections an administrator entered
 
 # --- sources -----------------------------------------------------------------------------------
 HOLIDAYS_LAW = 'Law No. 267-II "On holidays in the Republic of Kazakhstan"'
@@ -242,25 +243,25 @@ def _load_corrections(path: Path) -> list[dict]:
     entries = data.get("corrections") or []
     if not isinstance(entries, list):
         raise CalendarError(f"{path}: 'corrections' must be a list")
-    out = []
-    for e in entries:
-        if not isinstance(e, dict) or not isinstance(e.get("date"), dt.date) or not e.get("source"):
-            raise CalendarError(f"{path}: every correction needs a date (YYYY-MM-DD) and a source: {e!r}")
-        action = e.get("action")
-        if action not in (
-            "add_non_working",
-            "remove_non_working",
-            "add_worked_day",
-            "remove_worked_day",
-            "confirm",
-        ):
-            raise CalendarError(f"{path}: unknown action {action!r} on {e['date']}")
-        if action == "add_non_working":
-            names = e.get("names") or {}
-            if not all(names.get(lang) for lang in ("kk", "ru", "en")) or e.get("kind") not in KINDS[1:]:
-                raise CalendarError(f"{path}: add_non_working on {e['date']} needs kind and names kk/ru/en")
-        out.append({**e, "_file": path.name})
-    return out
+    return [{**check_correction(e, str(path)), "_file": path.name} for e in entries]
+
+
+_ACTIONS = ("add_non_working", "remove_non_working", "add_worked_day", "remove_worked_day", "confirm")
+
+
+def check_correction(e, origin: str) -> dict:
+    """One corrections entry checked (date, action, source; kind and kk/ru/en names for a new day
+    off), tagged with where it came from (a file's name, or the administrators' table)."""
+    if not isinstance(e, dict) or not isinstance(e.get("date"), dt.date) or not e.get("source"):
+        raise CalendarError(f"{origin}: every correction needs a date (YYYY-MM-DD) and a source: {e!r}")
+    action = e.get("action")
+    if action not in _ACTIONS:
+        raise CalendarError(f"{origin}: unknown action {action!r} on {e['date']}")
+    if action == "add_non_working":
+        names = e.get("names") or {}
+        if not all(names.get(lang) for lang in ("kk", "ru", "en")) or e.get("kind") not in KINDS[1:]:
+            raise CalendarError(f"{origin}: add_non_working on {e['date']} needs kind and names kk/ru/en")
+    return {**e, "_file": origin}
 
 
 def _apply(non_working: dict, worked: dict, corrections: list[dict]) -> list[dict]:
@@ -466,13 +467,18 @@ class Calendar:
 
 
 def build_calendar(
-    first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR, extra_corrections: tuple[Path, ...] = ()
+    first_year: int = FIRST_YEAR,
+    last_year: int = LAST_YEAR,
+    extra_corrections: tuple[Path, ...] = (),
+    entries: tuple[dict, ...] = (),
 ) -> Calendar:
-    """Build a calendar from the package, our corrections and any extra correction files."""
+    """Build a calendar from the package, our corrections, any extra correction files and then
+    `entries` (corrections given as data: the administrators' table, passed in by the caller)."""
     non_working, worked = _from_package(first_year, last_year)
     corrections = _load_corrections(BUILTIN_CORRECTIONS)
     for p in extra_corrections:
         corrections += _load_corrections(Path(p))
+    corrections += [check_correction(e, ADMIN_ORIGIN) for e in entries]
     corrections = [c for c in corrections if first_year <= c["date"].year <= last_year]
     applied = _apply(non_working, worked, corrections)
     return Calendar(
@@ -493,6 +499,31 @@ def get_calendar() -> Calendar:
     """The shared calendar (memoised); extra corrections from $QAMQOR_CALENDAR_CORRECTIONS (os.pathsep-separated)."""
     env = os.environ.get(CORRECTIONS_ENV, "")
     return _cached(tuple(p for p in env.split(os.pathsep) if p))
+
+
+def _frozen(entry: dict) -> tuple:
+    return tuple(sorted((k, _frozen(v) if isinstance(v, dict) else v) for k, v in entry.items()))
+
+
+_WITH: dict[tuple, Calendar] = {}
+
+
+def calendar_with(entries: tuple[dict, ...] | list[dict]) -> Calendar:
+    """The shared calendar with `entries` laid over it (the administrators' corrections, which the
+    caller reads and passes in: this module reads no database). No entries: `get_calendar()`.
+    Memoised by the entries' content (the last few sets)."""
+    if not entries:
+        return get_calendar()
+    env = os.environ.get(CORRECTIONS_ENV, "")
+    key = (env, tuple(_frozen(e) for e in entries))
+    cal = _WITH.get(key)
+    if cal is None:
+        extra = tuple(Path(p) for p in env.split(os.pathsep) if p)
+        cal = build_calendar(extra_corrections=extra, entries=tuple(entries))
+        if len(_WITH) >= 4:
+            _WITH.clear()
+        _WITH[key] = cal
+    return cal
 
 
 # --- module-level helpers on the shared calendar -----------------------------------------------

@@ -10,6 +10,7 @@ Every datetime is aware; local time is Asia/Almaty.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from .calendar import ALMATY, Calendar, get_calendar, local
@@ -33,6 +34,40 @@ def _hours(*spans: str) -> tuple[Interval, ...]:
 
 class UnknownSchedule(KeyError):
     """No schedule with that id."""
+
+
+class ScheduleError(ValueError):
+    """Hours that are not `HH:MM-HH:MM[, HH:MM-HH:MM…]` with each opening before its closing."""
+
+
+_SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_hours(text: str) -> tuple[Interval, ...]:
+    """A day's hours as written by an administrator: '' (closed), '09:00-18:00' or several spans
+    separated by commas, in order and not overlapping."""
+    out: list[Interval] = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        m = _SPAN.match(part.replace(" ", ""))
+        if not m:
+            raise ScheduleError(f"not HH:MM-HH:MM: {part!r}")
+        a, b = int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
+        if not a < b <= 24 * 60 or (out and a < out[-1][1]):
+            raise ScheduleError(f"opening must come before closing, spans in order: {part!r}")
+        out.append((a, b))
+    return tuple(out)
+
+
+def office_schedule(
+    schedule_id: str, name: Text, week: tuple[str, ...], citation: Citation, note: str | None = None
+) -> Schedule:
+    """A schedule from seven days of written hours (Monday first): an office's own, entered by an
+    administrator with its source (the caller reads it; this module reads no database)."""
+    if len(week) != 7:
+        raise ScheduleError("seven days, Monday first")
+    return Schedule(schedule_id, name, tuple(parse_hours(d) for d in week), citation, note=note)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ def _link_existing(apps, schema_editor):
     for spec in CHAINED:
         try:
             model = apps.get_model(spec.label)
-        except LookupError:  # a model chained later (complaints): no rows of it before its own tables
+        except LookupError:  # a chained model made by a later migration (it has no rows yet)
             continue
         batch = []
         for row in model._base_manager.using(using).order_by(spec.at_field, "pk").iterator(chunk_size=2000):

@@ -57,12 +57,27 @@ def _version(case: Application, given=None):
         return None
 
 
+def office_hours(version, channel: str, office, on: dt.date):
+    """The hours an application through `channel` at `office` is taken and counted under, on the
+    local date `on`: at the State Corporation the office's own schedule in force that day where an
+    administrator entered one (`accounts.OfficeSchedule`, with its source), else the version's for
+    the channel (a duty office's own where the version gives one, e.g. `003` annex 2 row 7)."""
+    from qamqor.accounts.working_time import own_schedule
+
+    if channel == "state_corp" and office is not None:
+        own = own_schedule(office, on)
+        if own is not None:
+            return own
+    return version.office_schedule(channel, duty=office is not None and getattr(office, "kind", "") == "duty")
+
+
 def recompute_deadlines(
     case: Application, *, catalog=None, save: bool = True, move: tuple[str, dt.datetime] | None = None
 ) -> dict:
     """Recompute every date of the case (registration, due date, each step) with explanations.
     No dates: `{"unknown": {"code", "text": {kk, ru, en}}}` (codes: version_missing and
     `DeadlineError`'s codes)."""
+    from qamqor.accounts.working_time import case_calendar
     from qamqor.rules.deadlines import DeadlineError, compute_deadline
 
     version = _version(case, catalog)
@@ -79,11 +94,15 @@ def recompute_deadlines(
                 version.steps,
                 case.channel,
                 case.submitted_at,
-                # a duty office counts by its own hours (the version's `duty_schedules`)
-                schedule=version.office_schedule(
-                    case.channel, duty=bool(case.office_id) and getattr(case.office, "kind", "") == "duty"
+                # an office counts by its own hours (administered, or the version's `duty_schedules`)
+                schedule=office_hours(
+                    version,
+                    case.channel,
+                    case.office if case.office_id else None,
+                    local_date(case.submitted_at),
                 ),
                 schedule_citation=version.schedules_citation,
+                calendar=case_calendar(),  # with the administrators' corrections
                 events=event_dates(case, move),
             )
         except DeadlineError as exc:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.audit.chain import append as append_to_trail
 from qamqor.audit.chain import batched as trail_batch
 from qamqor.cases.actions.common import catalog, jsonable, local_date, now, role_of, version_of
-from qamqor.cases.actions.deadlines import lateness, recompute_deadlines
+from qamqor.cases.actions.deadlines import lateness, office_hours, recompute_deadlines
 from qamqor.cases.actions.facts import declared_fact_rows
 from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case, write_event
@@ -85,12 +85,15 @@ def _check_office_open(version, channel: str, office, at: dt.datetime) -> None:
     around the clock (an application after hours is registered the next working day)."""
     from django.utils.translation import get_language
 
+    from qamqor.accounts.working_time import case_calendar
+
     if channel == Channel.PORTAL:
         return
-    schedule = version.office_schedule(channel, duty=is_duty_office(office))
-    if schedule is None or schedule.is_open(at):
+    schedule = office_hours(version, channel, office, local_date(at))
+    calendar = case_calendar()
+    if schedule is None or schedule.is_open(at, calendar):
         return
-    opens = schedule.next_opening(at)
+    opens = schedule.next_opening(at, calendar)
     raise ServiceNotAvailable(
         _("The office is closed at this time (%(hours)s): it next opens on %(when)s.")
         % {"hours": schedule.name.get((get_language() or "kk")[:2]), "when": f"{opens:%d.%m.%Y %H:%M}"},
@@ -156,10 +159,6 @@ def _check_home_visit(version, channel: str, home_visit: str | None) -> None:
             % {"ch": provision.intake_channel},
             code="home_visit_channel",
         )
-
-
-def is_duty_office(office) -> bool:
-    return office is not None and getattr(office, "kind", "") == "duty"
 
 
 def version_for_submission(service_slug: str, channel: str, provider, day: dt.date, given_catalog=None):
