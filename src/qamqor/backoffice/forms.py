@@ -167,6 +167,39 @@ class DecideForm(FindingsForm):
         }
 
 
+class IssueResultForm(forms.Form):
+    """What the official fills on the result that the case does not hold (`issuing.PARTICULARS`, the
+    API's `IssueResultIn`): a permission's or referral's period, the camp of a referral. Left blank,
+    the move is still made and the event names what the document lacks."""
+
+    period_from = forms.DateField(
+        label=_("Period: first day (dd.mm.yyyy)"), input_formats=["%d.%m.%Y", "%Y-%m-%d"], required=False
+    )
+    period_until = forms.DateField(
+        label=_("Period: last day (dd.mm.yyyy)"), input_formats=["%d.%m.%Y", "%Y-%m-%d"], required=False
+    )
+    camp_name = forms.CharField(label=_("Camp (of a referral)"), max_length=300, required=False)
+    camp_address = forms.CharField(label=_("Camp address"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_until")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("Give both days of the period, or neither."))
+        if start is not None and end < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data
+
+    def arguments(self) -> dict:
+        d = self.cleaned_data
+        particulars = {}
+        if d.get("period_from"):
+            particulars["period"] = {"from": d["period_from"], "until": d["period_until"]}
+        if d.get("camp_name"):
+            particulars["camp"] = {"name": d["camp_name"], "address": d.get("camp_address", "")}
+        return {"particulars": particulars or None}
+
+
 @dataclass(frozen=True)
 class ActionForm:
     step: str  # the function of qamqor.cases.actions, as the API's endpoint of the same name calls
@@ -176,7 +209,7 @@ class ActionForm:
 EMPTY = (
     "accept_at_front_office register_at_provider send_by_courier receive_at_provider check_completeness "
     "start_review collect_registry_data await_registry_data receive_registry_data grant lapse_objection_term "
-    "issue_final_refusal issue_result hold_at_state_corp transfer_to_provider request_return "
+    "issue_final_refusal hold_at_state_corp transfer_to_provider request_return "
     "resend_to_state_corp"
 ).split()
 ACTIONS: dict[str, ActionForm] = {
@@ -187,6 +220,7 @@ ACTIONS: dict[str, ActionForm] = {
     "issue_preliminary_refusal": ActionForm("issue_preliminary_refusal", PreliminaryRefusalForm),
     "hold_hearing": ActionForm("hold_hearing", HearingForm),
     "hand_over": ActionForm("hand_over", HandOverForm),
+    "issue_result": ActionForm("issue_result", IssueResultForm),
 }
 
 
@@ -198,6 +232,6 @@ def make_form(name: str, version, data=None):
 
 
 def arguments(form) -> dict:
-    if isinstance(form, FindingsForm):
+    if isinstance(form, FindingsForm | IssueResultForm):
         return form.arguments()
     return dict(form.cleaned_data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -101,6 +101,7 @@ def _case_context(request, case, bound: dict | None = None) -> dict:
         "decision": case.decisions.order_by("-decided_at", "-id").first(),
         "actions": forms,
         "deadlines": case.deadlines or {},
+        "issued": selectors.issued_documents(case, translation.get_language() or "kk"),
     }
 
 
@@ -116,6 +117,19 @@ def case_page(request, pk: int):
     _staff(request.user)
     case = _case(request.user, pk, "view")
     return render(request, "backoffice/case.html", _case_context(request, case))
+
+
+@login_required(login_url="sign-in")
+def issued_pdf(request, pk: int, code: str):
+    """An issued document of a case the staff member may see (a receipt to print, a result): the
+    stored bytes the API serves."""
+    from qamqor.documents.views import pdf_response
+
+    _staff(request.user)
+    doc = selectors.issued_document(_case(request.user, pk, "document_download"), code)
+    if doc is None:
+        raise Http404(code)
+    return pdf_response(doc)
 
 
 @require_POST
@@ -137,6 +151,11 @@ def act(request, pk: int, name: str):
             step(case, actor=request.user, expected_version=expected, **action_forms.arguments(form))
         except CaseError as exc:
             error = exc
+        except ValidationError as exc:  # the step's own check of its arguments: the form's error
+            for field, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else {None: exc.messages}.items()
+            ):
+                form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": action_label(name)})
             return redirect("backoffice:case", pk=case.pk)

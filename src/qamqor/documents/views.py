@@ -61,3 +61,15 @@ def verify_page(request, code: str | None = None):
         }
         status = 200 if error is None else 400
         return render(request, "documents/verify.html", context, status=status)
+
+
+def pdf_response(document):
+    """An issued document's stored bytes as the API serves them (`api.documents.IssuedPdf`)."""
+    from django.http import HttpResponse
+
+    from qamqor.documents import services
+
+    response = HttpResponse(services.document_bytes(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.display_code}.pdf"'
+    response["ETag"] = f'"{document.sha256}"'
+    return response

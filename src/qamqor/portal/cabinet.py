@@ -15,6 +15,12 @@ from qamqor.cases import actions, selectors
 from qamqor.cases.exceptions import AccessDenied, CaseError
 
 
+def _lang() -> str:
+    from qamqor.portal.views import lang
+
+    return lang()
+
+
 def _case(user, pk: int, purpose: str):
     try:
         return selectors.case_for(user, pk, purpose=purpose)
@@ -36,7 +42,19 @@ def _status_context(request, case) -> dict:
         "deadlines": case.deadlines or {},
         "decision": decision,
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
+        "issued": selectors.issued_documents(case, _lang()),
     }
+
+
+@login_required(login_url="sign-in")
+def issued_pdf(request, pk: int, code: str):
+    """An issued document of the recipient's own case: the stored bytes the API serves."""
+    from qamqor.documents.views import pdf_response
+
+    doc = selectors.issued_document(_case(request.user, pk, "document_download"), code)
+    if doc is None:
+        raise Http404(code)
+    return pdf_response(doc)
 
 
 @login_required(login_url="sign-in")
