@@ -122,7 +122,8 @@ def apply_for_a_camp_referral(page) -> str:
     submit(page)
     # a file that is not a scan: refused with the reason, nothing kept
     page.set_input_files(
-        "#file-medical_certificate_071u", files=[{"name": "a.pdf", "mimeType": "application/pdf", "buffer": b"MZ.."}]
+        "#file-medical_certificate_071u",
+        files=[{"name": "a.pdf", "mimeType": "application/pdf", "buffer": b"MZ.."}],
     )
     submit(page, "button[value='continue']")
     assert "Only PDF, JPEG and PNG files are accepted" in page.locator("[role=alert]").inner_text()
@@ -131,13 +132,15 @@ def apply_for_a_camp_referral(page) -> str:
         files=[{"name": "071u.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
     )
     page.set_input_files(
-        "#file-status_income_documents", files=[{"name": "income.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        "#file-status_income_documents",
+        files=[{"name": "income.png", "mimeType": "image/png", "buffer": png_bytes()}],
     )
     # the civil registry's documents: offered, not demanded; uploaded here because the completeness
     # check counts them as missing until the registries are asked (at review: see the report)
     for code in ("child_birth_certificate", "marriage_or_divorce_certificate"):
         page.set_input_files(
-            f"#file-{code}", files=[{"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(code)}]
+            f"#file-{code}",
+            files=[{"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(code)}],
         )
     submit(page, "button[value='continue']")
     assert "071u.pdf" in page.locator("main").inner_text()  # check your answers
@@ -168,7 +171,9 @@ def test_journey_1_camp_referral_at_19_00_granted_downloaded_and_verified(open_p
         assert case.registered_on == next_day and case.submitted_at.astimezone(ALMATY).hour == 19
         assert case.due_date.strftime("%d.%m.%Y") == page.locator("#due").inner_text()
         why = page.locator("#why").inner_text()
-        assert next_day.strftime("%d.%m.%Y") in why and "annex 11" in why  # the next working day, with the clause
+        assert (
+            next_day.strftime("%d.%m.%Y") in why and "annex 11" in why
+        )  # the next working day, with the clause
         assert "Your application has been accepted" in main
 
         officer = open_page("en")
@@ -201,7 +206,9 @@ def test_journey_1_camp_referral_at_19_00_granted_downloaded_and_verified(open_p
         page.click(f"#issued a[href='/verify/{referral.display_code}']")
         page.wait_for_url(f"**/verify/{referral.display_code}")
         assert page.locator("section.ok").count() == 1
-        page.set_input_files("#file", files=[{"name": "referral.pdf", "mimeType": "application/pdf", "buffer": data}])
+        page.set_input_files(
+            "#file", files=[{"name": "referral.pdf", "mimeType": "application/pdf", "buffer": data}]
+        )
         submit(page, "form[enctype] button[type=submit]")
         assert page.locator("section.ok").count() == 1, page.locator("main, body").first.inner_text()
         shot(page, "journey-1-referral-verified")
@@ -265,12 +272,19 @@ def test_journey_3_guardianship_refused_after_a_hearing_seen_by_the_recipient(op
         act(officer, "check_completeness")
         act(officer, "start_review")
         hearing = moment(working_day_after(2), 15, 0)
+        # the official's finding with its evidence (the ground's fact), then the decision
+        act(
+            officer,
+            "record_findings",
+            {
+                "finding-applicant-legal_capacity": "limited",
+                "evidence-applicant-legal_capacity": "Court decision No. 5 limiting legal capacity.",
+            },
+        )
         act(
             officer,
             "decide",
             {
-                "finding-applicant-legal_capacity": "limited",
-                "evidence-applicant-legal_capacity": "Court decision No. 5 limiting legal capacity.",
                 "hearing_at": hearing.strftime("%d.%m.%Y %H:%M"),
                 "hearing_place": "Astana, Education Administration, room 204",
             },
@@ -291,7 +305,6 @@ def test_journey_3_guardianship_refused_after_a_hearing_seen_by_the_recipient(op
         titles = page.locator("#issued tbody tr td:first-child").all_inner_texts()
         assert len(titles) == 3  # the preliminary notice, the hearing record, the motivated refusal
         data = download(page, "#issued tbody tr:last-child a[download]")
-        assert "204" not in pdf_text(data) or True  # the refusal itself: its clauses below
         assert re.search(r"annex 1|1-қосымша|приложени", pdf_text(data))
         shot(page, "journey-3-guardianship-refusal-seen")
 
@@ -380,6 +393,7 @@ def test_new_pages_pass_axe_in_each_language(open_page, lang):
             operator.goto(url)
             assert operator.locator("html").get_attribute("lang") == lang
             found += _axe(operator, url)
+        operator.goto("/backoffice/desk/accept/parent-meeting-permission/")
         submit(operator, "button.primary")  # the counter's form, empty: the error state
         found += _axe(operator, "desk accept (error)")
         held = Application.objects.filter(office__code="astana-con-1", status="held_at_state_corp").first()
