@@ -146,3 +146,17 @@ def test_shelf_shows_the_custody_clock_and_hand_over_is_recorded(demo):
     assert (
         event.payload["on"] == "notarised_power_of_attorney" and event.payload["document_number"] == "PoA-7"
     )
+
+
+def test_decide_form_asks_only_the_judgement_findings_decide_takes():
+    """`actions.decide` takes `officer.*` findings; another fact an official may establish
+    (legal capacity…) goes through "record findings" first, so the decide form does not offer it."""
+    from qamqor.backoffice.forms import make_form
+    from qamqor.catalog import active_catalog
+
+    version = active_catalog().service("guardianship-establishment").version_on(dt.date(2026, 12, 3))
+    decide = make_form("decide", version)
+    record = make_form("record_findings", version)
+    assert "finding-applicant-legal_capacity" in record.fields
+    assert "finding-applicant-legal_capacity" not in decide.fields
+    assert all(f.startswith(("finding-officer-", "evidence-officer-", "hearing_")) for f in decide.fields)
