@@ -112,9 +112,12 @@ def test_shelf_shows_the_custody_clock_and_hand_over_is_recorded(demo):
     held = Application.objects.filter(office__code="astana-con-1", status="held_at_state_corp").first()
     body = text(client(operator).get("/backoffice/desk/shelf/"))
     assert held.number in body
-    ends = held.custody_started_at.astimezone(ALMATY)
-    ends = ends.replace(month=ends.month % 12 + 1, year=ends.year + (ends.month == 12))
-    assert ends.strftime("%d.%m.%Y") in body and "1 calendar month" in body or "month" in body
+    from dateutil.relativedelta import relativedelta
+
+    ends = held.custody_started_at.astimezone(ALMATY) + relativedelta(
+        months=1
+    )  # `003` §11, the catalogue's step
+    assert f"{ends:%d.%m.%Y %H:%M}" in body and "1 month" in body
     # transfer before the month: refused, nothing changes
     c = client(operator)
     r = c.post(f"/backoffice/cases/{held.pk}/actions/transfer_to_provider/", {"version": held.version})

@@ -201,3 +201,27 @@ def test_status_page_lists_the_issued_documents_with_the_stored_bytes(demo):
     officer = client(demo("astana-officer"))
     r = officer.get(f"/backoffice/cases/{case.pk}/documents/{doc.display_code}.pdf")
     assert r.status_code == 200 and r.content == services.document_bytes(doc)
+
+
+def test_answers_changed_after_the_uploads_cannot_file_an_incomplete_package(demo):
+    """Back from "check your answers" to the questions, a new answer needs another document: the
+    application is not filed until it is uploaded (nothing written)."""
+    from qamqor.cases.models import Application
+
+    c = client(demo("recipient-aliya"))
+    walk_to_documents(c)
+    c.post(
+        URL + "documents/",
+        {
+            "file-medical_certificate_071u": pdf_file(),
+            "file-status_income_documents": png_file(),
+            "action": "continue",
+        },
+    )
+    assert c.get(URL + "check/").status_code == 200
+    r = c.post(URL + "questions/?back=check", {"f-child-category": "targeted_social_assistance"})
+    assert r["Location"].endswith("/apply/check/")
+    before = Application.objects.count()
+    r = c.post(URL + "check/")
+    assert r.status_code == 400 and "social assistance" in text(r)
+    assert Application.objects.count() == before

@@ -217,6 +217,10 @@ def _check(request, ctx, draft):
     ctx["questions"] = qs
     ctx["wanted"] = drafts.documents_wanted(active_catalog(), v, draft, timezone.localdate())
     if request.method == "POST":
+        if any(w.required and w.upload is None for w in ctx["wanted"]):  # answers changed since
+            ctx["error"] = _("Upload this document.")
+            ctx["lacking"] = [w for w in ctx["wanted"] if w.required and w.upload is None]
+            return render(request, "portal/apply_check.html", ctx, status=400)
         try:
             submitted = services.apply(draft, slug=ctx["slug"], user=request.user, provider=ctx["provider"])
         except (CaseError, ValidationError) as exc:
