@@ -119,6 +119,8 @@ VALUE_LABELS = {  # the closed values an official may find (legal capacity, pare
 class FindingsForm(forms.Form):
     """One choice and one evidence field per fact the version lets an official establish."""
 
+    only_judgement = False  # DecideForm: the `officer.*` findings only (what `actions.decide` takes)
+
     def __init__(self, *args, version=None, required_evidence=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.paths: list[str] = []
@@ -130,6 +132,8 @@ class FindingsForm(forms.Form):
             src = version.fact_source(path)
             if src is None or "officer" not in src.accept:
                 continue
+            if self.only_judgement and not path.startswith("officer."):
+                continue  # a fact a registry also answers: recorded with "record findings" first
             node = schema
             for part in path.split("."):
                 node = (node.get("properties") or {}).get(part) or {}
@@ -183,6 +187,7 @@ class FindingsForm(forms.Form):
 
 
 class DecideForm(FindingsForm):
+    only_judgement = True
     hearing_at = forms.DateTimeField(
         label=_("If the rules refuse: hearing date and time (dd.mm.yyyy hh:mm)"),
         input_formats=["%d.%m.%Y %H:%M", "%Y-%m-%dT%H:%M"],

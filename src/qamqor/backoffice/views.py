@@ -8,10 +8,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from qamqor.backoffice import forms as action_forms
 from qamqor.cases import actions, selectors
-from qamqor.cases.actions import issuing
 from qamqor.cases.actions.common import version_of
 from qamqor.cases.exceptions import AccessDenied, CaseError, ServiceNotAvailable
 from qamqor.catalog import active_catalog
@@ -109,13 +107,11 @@ def _case_context(request, case, bound: dict | None = None) -> dict:
         "version": version,
         "events": list(case.events.all()),
         "documents": list(case.documents.all()),
-        "issued": issuing.issued_list(
-            case, lambda d: reverse("backoffice:document", args=[case.pk, d.display_code])
-        ),
         "facts": sorted(sources.items()),
         "decision": case.decisions.order_by("-decided_at", "-id").first(),
         "actions": forms,
         "deadlines": case.deadlines or {},
+        "issued": selectors.issued_documents(case, translation.get_language() or "kk"),
     }
 
 
@@ -134,10 +130,12 @@ def case_page(request, pk: int):
 
 
 @login_required(login_url="sign-in")
-def document(request, pk: int, code: str):
-    """An issued document of the case (the desk prints it): the stored bytes, as the cabinet and the API."""
+def issued_pdf(request, pk: int, code: str):
+    """An issued document of a case the staff member may see (a receipt to print, a result): the
+    stored bytes the API serves."""
+
     _staff(request.user)
-    doc = issuing.issued_document(_case(request.user, pk, "document_download"), code)
+    doc = selectors.issued_document(_case(request.user, pk, "document_download"), code)
     if doc is None:
         raise Http404(code)
     return pdf_response(doc)
@@ -162,6 +160,11 @@ def act(request, pk: int, name: str):
             step(case, actor=request.user, expected_version=expected, **action_forms.arguments(form))
         except CaseError as exc:
             error = exc
+        except ValidationError as exc:  # the step's own check of its arguments: the form's error
+            for field, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else {None: exc.messages}.items()
+            ):
+                form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": action_label(name)})
             return redirect("backoffice:case", pk=case.pk)

@@ -252,3 +252,65 @@ def cabinet_result(case: Application, lang: str = "kk") -> dict:
             for o in Obligation.objects.filter(placement__case_id=case.pk).order_by("due_on", "id")
         ]
     return out
+
+
+def issued_documents(case: Application, lang: str = "kk") -> list[dict]:
+    """The documents issued for the case (results, receipts, notices, records), oldest first, as the
+    pages list them: title in `lang`, short code, date, whether revoked or superseded. Their bytes:
+    `issued_document` (the same stored file the API serves)."""
+    from qamqor.cases.actions.issuing import documents_of
+    from qamqor.documents import registry
+
+    return [
+        {
+            "kind": d.kind,
+            "title": registry.get(d.kind).title_in(lang if lang in LANGS else "kk"),
+            "lang": d.lang,
+            "code": d.display_code,
+            "issued_on": d.issued_on,
+            "revoked": d.revoked_at is not None,
+            "superseded": d.superseded_by_id is not None,
+        }
+        for d in documents_of(case)
+    ]
+
+
+def issued_document(case: Application, code: str):
+    """The case's issued document with this short code (typed in any form), or None."""
+    from qamqor.cases.actions.issuing import documents_of
+    from qamqor.documents import services
+
+    normal = services.normalise_code(code)
+    return documents_of(case).filter(code=normal).first() if normal else None
+
+
+def custody_clock(case: Application, now: dt.datetime) -> dict:
+    """The State Corporation's custody of a result (`003_4cf6e905af0d21d2.txt` §11): since when, for
+    how long (the pinned version's `custody` step, in months), until when, and whether the term is
+    over (the result may go to the provider). A version without the step: `ends` None, `unknown`."""
+    from dateutil.relativedelta import relativedelta
+
+    started = case.custody_started_at
+    try:
+        step = version_of(case).step("custody")
+    except ServiceNotAvailable:
+        step = None
+    if started is None or step is None or step.unit != "calendar_months":
+        return {
+            "started": started,
+            "ends": None,
+            "months": None,
+            "over": False,
+            "unknown": True,
+            "step": step,
+        }
+    ends = started + relativedelta(months=step.value)
+    return {
+        "started": started,
+        "ends": ends,
+        "months": step.value,
+        "over": now >= ends,
+        "unknown": False,
+        "days_left": max(0, (local(ends).date() - local(now).date()).days),
+        "step": step,
+    }

@@ -8,15 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qamqor.cases import actions, selectors
-from qamqor.cases.actions import issuing
 from qamqor.cases.exceptions import AccessDenied, CaseError
 from qamqor.complaints.selectors import complaints_of_case
 from qamqor.documents.views import pdf_response
+
+
+def _lang() -> str:
+    from qamqor.portal.views import lang
+
+    return lang()
 
 
 def _case(user, pk: int, purpose: str):
@@ -40,27 +44,26 @@ def _status_context(request, case) -> dict:
         "deadlines": case.deadlines or {},
         "decision": decision,
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
-        "issued": issuing.issued_list(
-            case, lambda d: reverse("portal:document", args=[case.pk, d.display_code])
-        ),
+        "issued": selectors.issued_documents(case, _lang()),
         "complaints": complaints_of_case(request.user, case),
         "can_complain": getattr(request.user, "role", "") == "recipient",
     }
 
 
 @login_required(login_url="sign-in")
-def status(request, pk: int):
-    case = _case(request.user, pk, "view")
-    return render(request, "portal/status.html", _status_context(request, case))
+def issued_pdf(request, pk: int, code: str):
+    """An issued document of the recipient's own case: the stored bytes the API serves."""
 
-
-@login_required(login_url="sign-in")
-def document(request, pk: int, code: str):
-    """An issued document of the recipient's case: the stored bytes (the same the desk and the API serve)."""
-    doc = issuing.issued_document(_case(request.user, pk, "document_download"), code)
+    doc = selectors.issued_document(_case(request.user, pk, "document_download"), code)
     if doc is None:
         raise Http404(code)
     return pdf_response(doc)
+
+
+@login_required(login_url="sign-in")
+def status(request, pk: int):
+    case = _case(request.user, pk, "view")
+    return render(request, "portal/status.html", _status_context(request, case))
 
 
 @require_POST

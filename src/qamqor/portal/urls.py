@@ -1,15 +1,18 @@
 from django.urls import path
 
-from qamqor.portal import cabinet, complaints, ledger, notices, queue, signin, views
+from qamqor.portal import applying, cabinet, complaints, ledger, notices, queue, signin, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.services, name="services"),
     path("services/<slug:slug>/", views.service, name="service"),
     path("services/<slug:slug>/check/", views.check, name="check"),
+    path("services/<slug:slug>/apply/", applying.start, name="apply-start"),
+    path("services/<slug:slug>/apply/<slug:step>/", applying.step, name="apply"),
+    path("applications/<int:pk>/submitted/", applying.submitted, name="submitted"),
+    path("applications/<int:pk>/documents/<str:code>.pdf", cabinet.issued_pdf, name="issued-pdf"),
     path("applications/", cabinet.applications, name="applications"),
     path("applications/<int:pk>/", cabinet.status, name="status"),
-    path("applications/<int:pk>/documents/<str:code>.pdf", cabinet.document, name="document"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
     path("applications/<int:pk>/complaints/new/", complaints.new, name="complaint-new"),
     path("complaints/<int:cid>/", complaints.complaint, name="complaint"),

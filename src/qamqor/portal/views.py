@@ -20,7 +20,7 @@ def lang() -> str:
     return code if code in LANGS else "kk"
 
 
-def _service(slug: str):
+def service_of(slug: str):
     try:
         service = active_catalog().service(slug)
     except UnknownService:
@@ -39,7 +39,7 @@ def services(request):
 
 def service(request, slug: str):
     on = timezone.localdate()
-    s = _service(slug)
+    s = service_of(slug)
     v = s.version_on(on)
     return render(
         request,
@@ -51,7 +51,7 @@ def service(request, slug: str):
 def check(request, slug: str):
     """GET: the questions; POST: the same page with the answer under them."""
     on = timezone.localdate()
-    s = _service(slug)
+    s = service_of(slug)
     v = s.version_on(on)
     ctx = {"service": s, "v": v, "lang": lang(), "on": on, "name": (v.names if v else s.names).get(lang())}
     if v is None or v.source_status != "complete":
@@ -74,5 +74,8 @@ def check(request, slug: str):
         if any(q.error for q in qs):
             ctx["errors"] = [q for q in qs if q.error]
             return render(request, "portal/check.html", ctx, status=400)
+        # the answers carry over to the application (portal.drafts), kept in the session
+        request.session.setdefault("portal_check", {})[slug] = {q.name: q.raw for q in qs if q.raw}
+        request.session.modified = True
         ctx["answer"] = questionnaire.answer(active_catalog(), v, facts, ctx["consent"], ctx["channel"], on)
     return render(request, "portal/check.html", ctx)

@@ -386,6 +386,16 @@ def _insert(
     )
 
 
+def person_on_record(iin: str, last_name: str, first_name: str) -> Person:
+    """The person with this IIN as on record (existing people are not changed, as the API's
+    submission treats them); a new one with the names given, birth date and sex from the IIN."""
+    person = Person.objects.filter(iin=iin).first()
+    if person is None:
+        person = Person(iin=iin, last_name=last_name, first_name=first_name)
+        person.save()  # validates the IIN
+    return person
+
+
 def submit_application(**kwargs) -> Application:
     """`submit`, returning the application only."""
     return submit(**kwargs).case

@@ -269,31 +269,6 @@ def documents_of(case: Application):
     return IssuedDocument.objects.filter(owner_ref=owner_ref(case)).order_by("id")
 
 
-def issued_document(case: Application, code: str):
-    """The case's issued document with this short code (as typed or printed), or None."""
-    from qamqor.documents.services import normalise_code
-
-    normal = normalise_code(code)
-    return documents_of(case).filter(code=normal).first() if normal else None
-
-
-def issued_list(case: Application, url_of: Callable) -> list[dict]:
-    """The case's documents as a page lists them: title in its language, date, code, `url_of(doc)`."""
-    from qamqor.documents.registry import get
-
-    return [
-        {
-            "title": get(d.kind).title_in(d.lang),
-            "lang": d.lang,
-            "issued_on": d.issued_on,
-            "code": d.display_code,
-            "url": url_of(d),
-            "withdrawn": d.revoked_at is not None or d.superseded_by_id is not None,
-        }
-        for d in documents_of(case)
-    ]
-
-
 def document_events(case: Application) -> list[CaseEvent]:
     """The events of the case whose payload names an issued document."""
     return [e for e in case.events.order_by("seq") if (e.payload or {}).get("document", {}).get("sha256")]
