@@ -198,11 +198,10 @@ class IssuedPdf(APIView):
         },
     )
     def get(self, request, pk: int, code: str):
-        from qamqor.cases.actions.issuing import issued_document
         from qamqor.documents.views import pdf_response
 
         case = selectors.case_for(request.user, pk, purpose="document_download")
-        doc = issued_document(case, code)
+        doc = selectors.issued_document(case, code)
         if doc is None:
             raise NotFound()
         return pdf_response(doc)
