@@ -158,7 +158,12 @@ def build_case(c: Case, case_id: int, until: dt.datetime, catalog, cal, rnd) -> 
     v = c.plan.version
     text = v.procedure.text if v.procedure else ""
     when = _moments(c, cal, rnd)
-    actor = {OFFICER: c.provider[1], OPERATOR: c.office[1] if c.office else None, SYSTEM: None, RECIPIENT: None}
+    actor = {
+        OFFICER: c.provider[1],
+        OPERATOR: c.office[1] if c.office else None,
+        SYSTEM: None,
+        RECIPIENT: None,
+    }
     first_role = {"portal": RECIPIENT, "provider": OFFICER, "state_corp": OPERATOR}[c.channel]
     basis = c.plan.submit_basis[c.channel]
     out = Built("submitted", 1, "")
@@ -167,23 +172,33 @@ def build_case(c: Case, case_id: int, until: dt.datetime, catalog, cal, rnd) -> 
         | {"payload": {"channel": c.channel, "catalogue_version": v.id, "consent": c.profile.consent}}
     )
     declared, later = _facts(c, v)
-    out.facts += [_fact(case_id, p, val, k, reg, None, RECIPIENT, c.submitted_at) for p, val, k, reg in declared]
-    status, seq = "submitted", 1
+    out.facts += [
+        _fact(case_id, p, val, k, reg, None, RECIPIENT, c.submitted_at) for p, val, k, reg in declared
+    ]
+    status, seq, last = "submitted", 1, c.submitted_at
     for action, target, role, key in _path(c):
-        moment = when[key]
+        moment = max(when[key], last + dt.timedelta(minutes=1))  # steps in their order
+        last = moment
         if moment > until or (c.stuck and action in DECIDES):
             break
-        if action in DECIDES and evaluation_of(catalog, v, c.profile, moment.astimezone(ALMATY).date()) is None:
+        if (
+            action in DECIDES
+            and evaluation_of(catalog, v, c.profile, moment.astimezone(ALMATY).date()) is None
+        ):
             break  # the rules of that day do not decide over these facts: the case waits in review
         if action == "check_completeness" or (c.plan.automated and action == "start_review"):
             for p, val, k, reg in later:  # the registries' and the data bank's answers
                 if k != "officer":
-                    out.facts.append(_fact(case_id, p, val, k, reg, None, SYSTEM, moment - dt.timedelta(minutes=1)))
+                    out.facts.append(
+                        _fact(case_id, p, val, k, reg, None, SYSTEM, moment - dt.timedelta(minutes=1))
+                    )
         if action in ("grant", "issue_preliminary_refusal") and not c.plan.automated:
             for p, val, k, reg in later:  # the official's findings, just before the decision
                 if k == "officer":
                     by = actor[OFFICER]
-                    out.facts.append(_fact(case_id, p, val, k, reg, by, OFFICER, moment - dt.timedelta(minutes=2)))
+                    out.facts.append(
+                        _fact(case_id, p, val, k, reg, by, OFFICER, moment - dt.timedelta(minutes=2))
+                    )
         s = step(action, target, c.channel, role, text)
         seq += 1
         payload = {}
@@ -208,7 +223,10 @@ def build_case(c: Case, case_id: int, until: dt.datetime, catalog, cal, rnd) -> 
                 basis = basis + _basis_of(g)
         else:
             basis = s.basis
-        out.events.append(_event(case_id, seq, action, status, target, actor[role], role, moment, basis) | {"payload": payload})
+        out.events.append(
+            _event(case_id, seq, action, status, target, actor[role], role, moment, basis)
+            | {"payload": payload}
+        )
         status = target
     out.status, out.version = status, seq
     return out
@@ -305,7 +323,15 @@ def deadlines_of(app: dict, version, office_kind: str | None, catalog, *, explai
     a closed case gets its registration and due date only, which depend on the submission's day and
     half hour alone (the office schedules change on the hour or half hour), so they are reused."""
     local = app["submitted_at"].astimezone(ALMATY)
-    key = (version.slug, version.id, app["channel"], office_kind, local.date(), local.hour, local.minute // 30)
+    key = (
+        version.slug,
+        version.id,
+        app["channel"],
+        office_kind,
+        local.date(),
+        local.hour,
+        local.minute // 30,
+    )
     if not explained and key in _DATES and version.term is not None and version.term.unit != "minutes":
         registered_on, due_date = _DATES[key]
         return {"deadlines": {}, "registered_on": registered_on, "due_date": due_date, "due_at": None}

@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from qamqor.demo.history import plan as P
 from qamqor.demo.history import store
-from qamqor.demo.history.cases import Case, at_local, build_case, deadlines_of
+from qamqor.demo.history.cases import Case, at_local, deadlines_of
 from qamqor.rules.calendar import ALMATY, get_calendar
 from qamqor.rules.iin import check_digit
 
 BATCH = 20_000
 BIG_CITIES = {"almaty-education": 11.0, "astana-education": 7.0, "shymkent-education": 6.0}
-NOT_CASES = {"guardianship-certificate": "a data-bank certificate request (databank.CertificateRequest), not a case"}
+NOT_CASES = {
+    "guardianship-certificate": "a data-bank certificate request (databank.CertificateRequest), not a case"
+}
 LAST = ("Ахметов", "Серікбаев", "Жұмабаев", "Омарова", "Сәрсенова", "Нұрланов", "Иванова", "Ким", "Әбілов")
 FIRST = ("Айгүл", "Ерлан", "Дина", "Нұрлан", "Сәуле", "Арман", "Жанар", "Бауыржан", "Мадина", "Тимур")
 
@@ -48,12 +50,16 @@ def _staff(providers, offices) -> tuple[list[tuple[int, int, str]], list[tuple[i
     for p in providers:
         u = User.objects.filter(provider=p, role="provider_officer").order_by("id").first()
         if u is None:
-            u = User.objects.create_user(username=f"history-officer-{p.code}", role="provider_officer", provider=p)
+            u = User.objects.create_user(
+                username=f"history-officer-{p.code}", role="provider_officer", provider=p
+            )
         out_p.append((p.pk, u.pk, p.code))
     for o in offices:
         u = User.objects.filter(office=o, role="front_office_operator").order_by("id").first()
         if u is None:
-            u = User.objects.create_user(username=f"history-operator-{o.code}", role="front_office_operator", office=o)
+            u = User.objects.create_user(
+                username=f"history-operator-{o.code}", role="front_office_operator", office=o
+            )
         out_o.append((o.pk, u.pk, o.kind))
     return out_p, out_o
 
@@ -62,7 +68,7 @@ def _organisations():
     """The providers and State Corporation offices the history spreads over (the demo's, created if
     missing, and any others in the database); providers of education organisations take no cases."""
     from qamqor.accounts.models import Provider, StateCorpOffice
-    from qamqor.demo.loader import _organisations as demo_organisations
+    from qamqor.demo.loader import organisations as demo_organisations
 
     demo_organisations()
     providers = list(Provider.objects.exclude(kind="education_organisation").order_by("code"))
@@ -88,7 +94,15 @@ def sample_days(plans, n: int, until: dt.date, years: int, rng) -> tuple[list, n
             season = np.array(P.SEASON.get(slug, P.FLAT))[month]
             for ch in vp.channels:
                 day_factor = np.where(working, 1.0, 0.4 if ch == "portal" else 0.0)
-                w = P.DEMAND.get(slug, 1.0) * P.CHANNEL_SHARE[ch] / share * season * growth * active * day_factor
+                w = (
+                    P.DEMAND.get(slug, 1.0)
+                    * P.CHANNEL_SHARE[ch]
+                    / share
+                    * season
+                    * growth
+                    * active
+                    * day_factor
+                )
                 cells.append((vp, ch))
                 weights.append(w)
     if not cells:
@@ -171,7 +185,9 @@ def generate_history(
     bar = _bar(progress, n)
     for b, lo in enumerate(range(0, n, BATCH)):
         hi = min(n, lo + BATCH)
-        rows = _batch(b, seed, cells, cell_of[lo:hi], day_of[lo:hi], staff_p, pw, staff_o, people, end, catalog, result)
+        rows = _batch(
+            b, seed, cells, cell_of[lo:hi], day_of[lo:hi], staff_p, pw, staff_o, people, end, catalog, result
+        )
         for k, v in rows.items():
             result.rows[k] = result.rows.get(k, 0) + v
         result.applications += hi - lo
@@ -242,7 +258,9 @@ def _draw(b, seed, cells, cell_of, day_of, staff_p, pw, staff_o, end) -> list[Ca
     return out
 
 
-def _batch(b, seed, cells, cell_of, day_of, staff_p, pw, staff_o, people, end, catalog, result) -> dict[str, int]:
+def _batch(
+    b, seed, cells, cell_of, day_of, staff_p, pw, staff_o, people, end, catalog, result
+) -> dict[str, int]:
     from qamqor.demo.history.rows import batch_rows
 
     drawn = _draw(b, seed, cells, cell_of, day_of, staff_p, pw, staff_o, end)

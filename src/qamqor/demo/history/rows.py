@@ -46,7 +46,9 @@ def batch_rows(drawn, ids, people, end, catalog, rnd, result, deadlines_of) -> d
         is_open = built.status not in TERMINAL
         app.update(deadlines_of(app, c.plan.version, office_kind, catalog, explained=is_open))
         out["application"].append(blank["application"] | app)
-        out["children"].append({"id": ids.take("children"), "application_id": case_id, "person_id": child["id"]})
+        out["children"].append(
+            {"id": ids.take("children"), "application_id": case_id, "person_id": child["id"]}
+        )
         chained = []
         for name, rows in (("event", built.events), ("fact", built.facts), ("decision", built.decisions)):
             for r in rows:
@@ -59,7 +61,9 @@ def batch_rows(drawn, ids, people, end, catalog, rnd, result, deadlines_of) -> d
         result.open_cases += is_open
         kind = c.plan.version.procedure.placement if c.plan.version.procedure else None
         if kind and built.placement_on is not None:
-            grant = next(d for d in out["decision"][::-1] if d["application_id"] == case_id and d["kind"] == "grant")
+            grant = next(
+                d for d in out["decision"][::-1] if d["application_id"] == case_id and d["kind"] == "grant"
+            )
             out["child"].append(
                 blank["child"]
                 | {"id": ids.take("child"), "iin": child["iin"], "birth_date": child["birth_date"]}
@@ -68,13 +72,19 @@ def batch_rows(drawn, ids, people, end, catalog, rnd, result, deadlines_of) -> d
             out["placement"].append(
                 blank["placement"]
                 | {"id": ids.take("placement"), "kind": kind, "carer_iin": applicant["iin"]}
-                | {"child_iin": child["iin"], "started_on": built.placement_on, "provider_code": c.provider[2]}
+                | {
+                    "child_iin": child["iin"],
+                    "started_on": built.placement_on,
+                    "provider_code": c.provider[2],
+                }
                 | {"case_id": case_id, "case_number": app["number"], "decision_id": grant["id"]}
                 | {"source": "sandbox", "recorded_at": grant["decided_at"]}
             )
     taken = store.existing_iins("cases.Person", [p["iin"] for p in out["person"]])
     if taken:
-        raise ValueError(f"{len(taken)} IIN(s) of the history are already in the database: use another --seed")
+        raise ValueError(
+            f"{len(taken)} IIN(s) of the history are already in the database: use another --seed"
+        )
     return out
 
 
@@ -82,8 +92,6 @@ def _cal():
     from qamqor.rules.calendar import get_calendar
 
     return get_calendar()
-
-
 
 
 def _application(c, case_id: int, applicant: dict, built, index: int, seed_tag: str) -> dict:

@@ -9,6 +9,7 @@ other writers for the batch's transaction, readers not blocked) because a row's 
 from __future__ import annotations
 
 import hashlib
+
 from django.apps import apps
 from django.db import connection
 
@@ -80,14 +81,18 @@ def lock_tables() -> None:
         cur.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")  # nosec B608  # our table names
 
 
-def link_case(case_id: int, rows: list[tuple[str, dict]], links: list[dict], heads: list[dict], ids: Ids, at) -> None:
+def link_case(
+    case_id: int, rows: list[tuple[str, dict]], links: list[dict], heads: list[dict], ids: Ids, at
+) -> None:
     """Link a new case's rows, in the order given, into its chain (`case:<id>`), as the trail does."""
     key = case_key(case_id)
     prev, seq = GENESIS, 0
     first = ids.take("link", len(rows))
     for i, (table, row) in enumerate(rows):
         seq += 1
-        digest = hashlib.sha256(canonical_row({c: spell(v) for c, v in row.items()}, spelled=True)).hexdigest()
+        digest = hashlib.sha256(
+            canonical_row({c: spell(v) for c, v in row.items()}, spelled=True)
+        ).hexdigest()
         h = link_hash(prev, key, seq, table, row["id"], digest)
         links.append(
             {
