@@ -193,8 +193,6 @@ def generate_history(
         result.applications += hi - lo
         if bar is not None:
             bar.update(hi - lo)
-    with transaction.atomic():
-        store.reset_sequences()
     if bar is not None:
         bar.close()
     result.seconds = time.perf_counter() - t0
@@ -270,4 +268,5 @@ def _batch(
         ids = store.Ids()
         built = batch_rows(drawn, ids, people, end, catalog, rnd, result, deadlines_of)
         store.write(built)
+        store.reset_sequences()  # the application's own writes go on after the batch's ids
     return {k: len(v) for k, v in built.items()}
