@@ -153,3 +153,21 @@ def test_the_same_seed_gives_the_same_history(history, db):
     first = _fingerprint(11)
     assert first and first == _fingerprint(11)
     assert [r[1:] for r in first] != [r[1:] for r in _fingerprint(12)]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--applications", "0"], "--applications must be at least 1"),
+        (["--applications", "ten"], "not a whole number"),
+        (["--applications", "10", "--years", "40"], "--years must be between 1 and 15"),
+        (["--applications", "10", "--until", "31.02.2026"], "--until"),
+    ],
+)
+def test_bad_arguments_are_usage_errors_and_write_nothing(args, message, capsys, db):
+    from qamqor.cli import main
+
+    before = Application.objects.count()
+    assert main(["sandbox", "history", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert Application.objects.count() == before
