@@ -114,19 +114,13 @@ def version_detail(service, version, on) -> dict:
                 "citation": g.citation.as_dict(),
                 "judgement": g.judgement,
                 "exceptions": [
-                    {"code": e.code, "text": e.text.as_dict(), "citation": e.citation.as_dict()}
-                    for e in g.unless
+                    {"code": e.code, "text": e.text.as_dict(), "citation": e.citation.as_dict()} for e in g.unless
                 ],
             }
             for g in version.grounds
         ],
         "obligations": [
-            {
-                "code": o.code,
-                "text": o.text.as_dict(),
-                "citation": o.citation.as_dict(),
-                "due": o.due.as_dict() if o.due else None,
-            }
+            {"code": o.code, "text": o.text.as_dict(), "citation": o.citation.as_dict(), "due": o.due.as_dict() if o.due else None}
             for o in version.obligations
         ],
         "steps": [s.as_dict() for s in version.steps],
@@ -136,10 +130,7 @@ def version_detail(service, version, on) -> dict:
 
 def cmd_list(args) -> int:
     on = _on(args)
-    rows = [
-        service_summary(s, on)
-        for s in sorted(_catalog().services.values(), key=lambda s: (s.order_item or 99, s.slug))
-    ]
+    rows = [service_summary(s, on) for s in sorted(_catalog().services.values(), key=lambda s: (s.order_item or 99, s.slug))]
     if args.json:
         print_json(rows)
         return 0
@@ -164,9 +155,7 @@ def cmd_show(args) -> int:
     gap = service.edition_gap_on(on)
     if gap is not None:  # the version shown is the nearest one the sources have, not the one in force
         start = fmt_date(gap.start) + (" (estimated)" if gap.start_certainty == "estimated" else "")
-        print(
-            f"  editions not in the sources from {start} to {fmt_date(gap.end)} ({gap.citation}): {gap.note}"
-        )
+        print(f"  editions not in the sources from {start} to {fmt_date(gap.end)} ({gap.citation}): {gap.note}")
     until = fmt_date(v.in_force_until) if v.in_force_until else "…"
     print(f"  version {v.id}: {fmt_date(v.in_force_from)} – {until}  ({v.legal_basis.citation})")
     if v.term:
@@ -209,14 +198,7 @@ def cmd_diff(args) -> int:
     for field in ("term", "form", "provider_kinds", "fee", "schedules", "name"):
         if a[field] != b[field]:
             out["changes"][field] = {"from": a[field], "to": b[field]}
-    for field, key in (
-        ("channels", "channel"),
-        ("documents", "code"),
-        ("grounds", "item"),
-        ("steps", "step"),
-        ("results", "code"),
-        ("obligations", "code"),
-    ):
+    for field, key in (("channels", "channel"), ("documents", "code"), ("grounds", "item"), ("steps", "step"), ("results", "code"), ("obligations", "code")):
         d = _diff_list(a[field], b[field], key)
         if any(d.values()):
             out["changes"][field] = d
@@ -230,9 +212,7 @@ def cmd_diff(args) -> int:
         return 0
     for field, change in out["changes"].items():
         if "from" in change:
-            print(
-                f"  {field}: {json.dumps(change['from'], ensure_ascii=False)} → {json.dumps(change['to'], ensure_ascii=False)}"
-            )
+            print(f"  {field}: {json.dumps(change['from'], ensure_ascii=False)} → {json.dumps(change['to'], ensure_ascii=False)}")
             continue
         for x in change["added"]:
             print(f"  + {field[:-1]} {_label(x, lang)}")
@@ -258,9 +238,7 @@ def read_facts(source: str) -> dict:
     try:
         facts = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"facts are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        raise UsageError(f"facts are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(facts, dict):
         raise UsageError("facts must be a JSON object")
     return facts
@@ -292,9 +270,7 @@ def cmd_evaluate(args) -> int:
         print_json(result.as_dict())
         return 0
     lang = args.lang
-    print(
-        f"{service.slug} on {fmt_date(on)} (version {result.version.id if result.version else '—'}): {result.decision}"
-    )
+    print(f"{service.slug} on {fmt_date(on)} (version {result.version.id if result.version else '—'}): {result.decision}")
     if result.message:
         print(f"  {result.message[lang]}")
     for g in result.grounds:

@@ -320,7 +320,6 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
     child3 = _person(iin_for(dt.date(2012, 11, 5), "male", 203), "Сейітов", "Нұрали")
     officer, operator = users["astana-officer"], users["astana-operator"]
     astana, con1 = providers["astana-education"], offices["astana-con-1"]
-
     # the packages the definitions list (`003` annex 2 row 8; `002` annex 11 annex 2 row 8), on paper
     def package(service, channel):
         from qamqor.catalog import active_catalog
@@ -392,9 +391,7 @@ def _applications(users, providers, offices, now) -> tuple[int, list[str]]:
             actor=officer,
             at=clock.at(wd_back, 12, 0),
             findings={"officer.false_documents": True},
-            evidence={
-                "officer.false_documents": "The court decision's number is not in the court records (demo)."
-            },
+            evidence={"officer.false_documents": "The court decision's number is not in the court records (demo)."},
             hearing_at=clock.at(wd_back - 1, 15, 0),
             hearing_place="Astana, Education Administration, room 204 (demo)",
         )
