@@ -68,8 +68,13 @@ def spec_of(model) -> Chained | None:
 # --- digests -------------------------------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _norm(value):
     """A value as the database gives it back, in one spelling (moments in UTC)."""
+    if type(value) in _PLAIN:  # most leaves of a JSON column: nothing to respell
+        return value
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(dt.UTC)
@@ -92,8 +97,23 @@ def canonical(obj) -> bytes:
         value = getattr(obj, f.attname)
         if value is not None and not f.is_relation and f.get_internal_type() != "JSONField":
             value = f.to_python(value)  # as it reads back: a lazy text as str, an ISO string as a moment
-        data[f.column] = _norm(value)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        data[f.column] = value
+    return canonical_row(data)
+
+
+def canonical_row(data: dict, *, spelled: bool = False) -> bytes:
+    """The canonical bytes of a row given as {column: value as the database gives it back}: what
+    `canonical` makes of a model instance. A bulk writer that builds rows without model instances
+    (the sandbox history, `qamqor.demo.history`) digests them with this same function; `spelled`:
+    its values are already in their one spelling (`spell`), which spares walking big JSON values (a
+    value JSON cannot write then fails loudly rather than digesting differently)."""
+    normed = data if spelled else {column: _norm(value) for column, value in data.items()}
+    return json.dumps(normed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def spell(value):
+    """A column's value in its one spelling, without walking into a JSON value built of JSON types."""
+    return value if isinstance(value, dict | list) else _norm(value)
 
 
 def row_digest(obj) -> str:

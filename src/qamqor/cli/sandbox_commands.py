@@ -1,4 +1,5 @@
-"""`qamqor sandbox generate|token|sample`: the synthetic population behind every registry (demo, tests)."""
+"""`qamqor sandbox generate|history|token|sample`: the synthetic population behind every registry and
+the synthetic history of cases (demo, tests, measurements)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,54 @@ def _positive(value: str) -> int:
     return n
 
 
+def _count(value: str) -> int:
+    try:
+        n = int(value.replace("_", ""))
+    except ValueError:
+        raise UsageError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise UsageError("--applications must be at least 1")
+    return n
+
+
+def _years(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise UsageError(f"not a whole number: {value!r}") from None
+    if not 1 <= n <= 15:
+        raise UsageError("--years must be between 1 and 15 (the working-time calendar covers 2015–2035)")
+    return n
+
+
+def _history(args) -> int:
+    from qamqor.cli._common import parse_date
+
+    until = parse_date(args.until, "--until") if args.until else None
+    _django(args)
+    from django.db import connection
+
+    from qamqor.demo.history import generate_history
+
+    if connection.vendor != "postgresql" and args.applications > 100_000:
+        raise UsageError("SQLite takes up to 100000 applications; use PostgreSQL (DATABASE_URL) for more")
+    try:
+        result = generate_history(
+            args.applications, seed=args.seed, years=args.years, until=until, progress=not args.no_progress
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    rate = result.total_rows / result.seconds if result.seconds else 0.0
+    print(
+        f"{result.applications:,} applications ({result.open_cases:,} open), {result.total_rows:,} rows "
+        f"in {result.seconds:.1f} s: {rate:,.0f} rows/s, {result.applications / result.seconds:,.0f} applications/s"
+    )
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in result.rows.items()))
+    for slug, why in sorted(result.skipped.items()):
+        print(f"no cases of {slug}: {why}")
+    return 0
+
+
 def _data_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="data folder (default: $QAMQOR_DATA_DIR or the per-user data folder)")
 
@@ -39,6 +88,17 @@ def register(sub) -> None:
     )
     _data_dir(g)
     g.set_defaults(handler=_generate)
+    h = ss.add_parser(
+        "history",
+        help="write years of synthetic applications at every stage into the database (decision 0027)",
+    )
+    h.add_argument("--applications", type=_count, required=True, help="number of applications")
+    h.add_argument("--years", type=_years, default=10, help="years of history (default 10)")
+    h.add_argument("--until", help="the history ends the day before YYYY-MM-DD (default: today)")
+    h.add_argument("--seed", type=int, default=1, help="seed (default 1)")
+    h.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _data_dir(h)
+    h.set_defaults(handler=_history)
     t = ss.add_parser("token", help="print a bearer token for a sandbox recipient (demo and tests only)")
     t.add_argument("--iin", required=True)
     _data_dir(t)

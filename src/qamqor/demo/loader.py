@@ -219,14 +219,15 @@ def load_demo_data(*, now: dt.datetime | None = None) -> DemoResult:
         return DemoResult(created=False, logins=demo_logins())
     now = now or timezone.now()
     with transaction.atomic():
-        providers, offices = _organisations()
+        providers, offices = organisations()
         users = _users(User, providers, offices)
     result = DemoResult(created=True, logins=_login_rows())
     result.applications, result.skipped = _applications(users, providers, offices, now)
     return result
 
 
-def _organisations():
+def organisations():
+    """The demo's providers and State Corporation offices, created where missing (idempotent)."""
     from qamqor.accounts.models import Provider, StateCorpOffice
 
     providers = {}
