@@ -95,9 +95,10 @@ def _state():
     from qamqor.audit.models import AdminChange
 
     return (
-        list(Provider.objects.values()),
-        list(StateCorpOffice.objects.values()),
-        list(User.objects.values("id", "username", "role", "password", "is_active")),
+        # ordered: PostgreSQL returns rows in no set order (a log-in's update moves the user's row)
+        list(Provider.objects.order_by("id").values()),
+        list(StateCorpOffice.objects.order_by("id").values()),
+        list(User.objects.order_by("id").values("id", "username", "role", "password", "is_active")),
         CalendarCorrection.objects.count(),
         AdminChange.objects.count(),
     )
