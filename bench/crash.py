@@ -393,7 +393,8 @@ def main() -> int:
         kill_thread.join()
         load_seconds = time.monotonic() - started
         # drain: the workers deliver what the feed still holds
-        drain_started = time.monotonic()
+        # counted from the later of the end of the load and the receiver's return (R2: time to drain)
+        drain_started = max(time.monotonic(), started + args.receiver_down)
         with psycopg.connect(url, autocommit=True) as c:
             while time.monotonic() - drain_started < args.drain_timeout:
                 left = c.execute(
@@ -402,7 +403,7 @@ def main() -> int:
                 if left == 0:
                     break
                 time.sleep(1)
-        drain = time.monotonic() - drain_started
+        drain = max(0.0, time.monotonic() - drain_started)
         result = check(url, stats, env)
     finally:
         for s in servers:
@@ -431,7 +432,7 @@ def main() -> int:
     )
     print(
         f"  monitoring feed: {result['feed_records']} records, undelivered {result['feed_undelivered']} after "
-        f"{drain:.0f} s of draining; received {result['received']}, max received_count "
+        f"{drain:.0f} s of draining (from the end of the load or the receiver's return, the later); received {result['received']}, max received_count "
         f"{result['received_max']} ({result['resends_answered']} resends answered from their key)"
     )
     if args.receiver_down:

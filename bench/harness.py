@@ -154,4 +154,4 @@ def office_hours_server(command: list[str], env: dict) -> tuple[list[str], dict]
     bench_dir = os.path.dirname(os.path.abspath(__file__))
     path = os.pathsep.join(p for p in (bench_dir, env.get("PYTHONPATH", "")) if p)
     app = command[-1].replace("qamqor.project.wsgi:", "office_clock:")  # the same application object
-    return [*command[:-1], app], {**env, "PYTHONPATH": path}
+    return [*command[:-1], app], {**env, "PYTHONPATH": path, "OFFICE_CLOCK": "1"}

@@ -14,8 +14,11 @@ import time_machine
 MOMENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
 # A server restarted by a bench (bench/crash.py) continues the same timeline: the clock is MOMENT plus
 # the real time since OFFICE_CLOCK_ORIGIN (the bench's start, seconds since the epoch), never back.
-_origin = float(os.environ.get("OFFICE_CLOCK_ORIGIN") or time.time())
-time_machine.travel(MOMENT + dt.timedelta(seconds=time.time() - _origin), tick=True).start()
+# Only in the server process (harness.office_hours_server sets OFFICE_CLOCK=1 there): the bench that
+# imports MOMENT keeps its own clock (bench/crash.py starts two servers; the second saw the first's).
+if os.environ.get("OFFICE_CLOCK") == "1":
+    _origin = float(os.environ.get("OFFICE_CLOCK_ORIGIN") or time.time())
+    time_machine.travel(MOMENT + dt.timedelta(seconds=time.time() - _origin), tick=True).start()
 
 from qamqor.project.wsgi import application, served  # noqa: E402
 
