@@ -238,3 +238,24 @@ def test_the_earlier_standard_000_routes_without_forwarding(refused):
     )  # fmt: skip
     assert sc.subject == "inaction" and sc.review_due is None and sc.clocks["review"]["certainty"] == "unknown"
     assert "no term" in sc.clocks["review"]["note"]
+
+
+def test_a_satisfaction_cannot_bring_in_a_fact_from_a_source_the_definition_refuses(refused):
+    """The reviewer's findings go through the same source check as every fact: the consent is the
+    application's own (never an official's finding), so it is refused and nothing changes."""
+    from qamqor.cases.actions.facts import FactRefused
+
+    w = refused
+    c = file(w)
+    before = (w.case.version, Decision.objects.count(), ComplaintEvent.objects.count())
+    with pytest.raises(FactRefused):
+        ca.satisfy_complaint_fully(
+            c,
+            actor=w.head,
+            findings={"officer.false_documents": False, "consent_personal_data": True},
+            evidence={"officer.false_documents": "checked", "consent_personal_data": "said so"},
+            at=at(2026, 3, 20, 12),
+        )
+    w.case.refresh_from_db()
+    assert (w.case.version, Decision.objects.count(), ComplaintEvent.objects.count()) == before
+    assert w.case.status == Status.RESULT_ISSUED and w.case.outcome == "refused"
