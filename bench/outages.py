@@ -216,3 +216,59 @@ def reconcile_feed(env: dict) -> list[dict]:
     if done.returncode != 0:
         return [{"error": (done.stderr or "").strip().splitlines()[-1:]}]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(result: dict, parked: Parked, registry_down: float, emails: int) -> bool:
+    """Print the registries', notifications', reconciliation's and protocols' figures; True when they
+    pass: every waiting query answered once, no case left waiting or refused, every notification
+    delivered once per channel, every day reconciled, every protocol closed."""
+    reg, notes, prot = result["registries"], result["notifications"], result["protocol_check"]
+    print(
+        f"  registries{f' down {registry_down:.0f} s' if registry_down else ''}: "
+        f"{reg['cases_collected']} cases asked them, {reg['cases_parked']} parked awaiting registry data "
+        f"({parked.parked} seen by the clients, {parked.resumed} decided after the return, {len(parked.stuck)} "
+        f"given up); {reg['refused_queries']} refused queries in the ledger; {reg['pending']} waiting queries, "
+        f"answered {reg['pending_answered']}, still waiting {reg['pending_waiting']}, not answered exactly "
+        f"once {reg['pending_answered_not_once']}; cases left awaiting {reg['cases_awaiting']} "
+        f"(without a pending retry {reg['cases_awaiting_without_retry']}); refusals {reg['refusals']}"
+    )
+    print(f"  notifications: {notes['messages']} messages; {emails} applicants with an e-mail")
+    for channel, n in notes["channels"].items():
+        print(
+            f"    {channel}: {n['deliveries']} deliveries, delivered {n['delivered']}, failed attempts "
+            f"{n['failed_attempts']}, not exactly one success {n['not_exactly_one_success']}"
+            + (
+                f", at the gateway {n['gateway_received']} (missing {n['not_at_gateway']}, resends answered "
+                f"from the dedup key {n['resends_answered']})"
+                if "gateway_received" in n
+                else ""
+            )
+        )
+    rec = result["reconciliation"]
+    print(
+        f"  reconciliation of the feed: {len(rec)} day(s), "
+        + "; ".join(
+            f"{d.get('day')}: {d.get('delivered')}/{d.get('total')} {'complete' if d.get('complete') else 'INCOMPLETE'}"
+            for d in rec
+        )
+    )
+    print(
+        f"  technical-problem protocols (monitoring, 003 §12-1): opened {prot['opened']}, closed {prot['closed']}, "
+        f"stages held {prot['stages_held']}; the registries and gateways: none (decision 0030)"
+    )
+    return (
+        reg["pending_waiting"] == 0
+        and reg["pending_answered_not_once"] == 0
+        and reg["cases_awaiting"] == 0
+        and reg["refusals"] == 0
+        and not parked.stuck
+        and all(
+            n["delivered"] == n["deliveries"]
+            and n["not_exactly_one_success"] == 0
+            and n.get("not_at_gateway", 0) == 0
+            for n in notes["channels"].values()
+        )
+        and bool(rec)
+        and all(d.get("complete") for d in rec)
+        and prot["opened"] == prot["closed"]
+    )

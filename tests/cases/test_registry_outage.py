@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from helpers import to_review_at_state_corp
 from qamqor.cases import actions as sv
+from qamqor.cases.exceptions import IllegalTransition
 from qamqor.cases.models import Person
 from qamqor.cases.transitions import Status
 from qamqor.registries import services as registries
@@ -92,6 +93,11 @@ def test_a_registry_down_parks_the_case_and_its_answer_after_the_return_takes_it
     assert RegistryQuery.objects.count() == asked and PendingQuery.objects.filter(
         case_id=case.pk
     ).count() == len(waiting)
+
+    # asked again while it waits (a new request, not a retry): refused, nothing asked, nothing moved
+    with pytest.raises(IllegalTransition):
+        sv.collect_registry_data(case, actor=world.officer, expected_version=case.version)
+    assert RegistryQuery.objects.count() == asked and case.events.count() == parked.seq
 
     # a retry while the outage lasts is refused again and stays waiting
     first = waiting[0]

@@ -167,6 +167,17 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
     if replayed is not None:
         return replayed
     at = now(at)
+    if case.status == Status.AWAITING_REGISTRY_DATA:
+        # its queries wait and are retried (registries.services): asking again would only duplicate
+        # them. The table allows this step from review alone: the move is refused with its reason.
+        move_case(
+            case,
+            Status.IN_REVIEW,
+            action="collect_registry_data",
+            actor=actor,
+            at=at,
+            expected_version=expected_version,
+        )
     version = version_of(case)
     with transaction.atomic():
         token = _collecting.set(True)
