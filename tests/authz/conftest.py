@@ -86,6 +86,7 @@ def cast(world, install_catalog):
         "auditor": world.auditor,
         "administrator": user("admin", "administrator", is_staff=True, is_superuser=True),
         "contact_centre_operator": user("c1414", "contact_centre_operator"),
+        "ministry_officer": user("ministry", "ministry_officer"),
         "complaints_reviewer (authorised body)": user("authority", "complaints_reviewer"),
         "anonymous": None,
     }

@@ -41,6 +41,8 @@ class Role(models.TextChoices):
     PROVIDER_HEAD = "provider_head", _("head of the provider")
     COMPLAINTS_REVIEWER = "complaints_reviewer", _("complaints reviewer")
     CONTACT_CENTRE_OPERATOR = "contact_centre_operator", _("contact-centre operator (1414)")
+    # the ministry that keeps the rules: sees whom a draft amendment would affect, no one's case
+    MINISTRY_OFFICER = "ministry_officer", _("ministry officer (the rules and their impact)")
     AUDITOR = "auditor", _("auditor")
     ADMINISTRATOR = "administrator", _("administrator")
 

@@ -21,7 +21,7 @@ from qamqor.catalog import UnknownService
 from qamqor.catalog.loader import CatalogError
 from qamqor.project.pagetags import service_name
 
-IMPACT_ROLES = ("administrator", "auditor")
+IMPACT_ROLES = ("ministry_officer", "administrator", "auditor")
 MAX_DRAFT_BYTES = 1024 * 1024
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 
 
 def mode(request) -> dict:
+    from qamqor.backoffice.impact import IMPACT_ROLES
     from qamqor.cases.compliance import DASHBOARD_ROLES
     from qamqor.cases.selectors import QUEUE_ROLES
     from qamqor.complaints.selectors import QUEUE_ROLES as COMPLAINT_ROLES
@@ -16,4 +17,5 @@ def mode(request) -> dict:
         "staff_roles": QUEUE_ROLES,
         "complaint_roles": COMPLAINT_ROLES,
         "dashboard_roles": DASHBOARD_ROLES,
+        "impact_roles": IMPACT_ROLES,
     }

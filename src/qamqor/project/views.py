@@ -50,4 +50,6 @@ class SignIn(LoginView):
             return reverse("backoffice:complaints")
         if role == "contact_centre_operator":
             return reverse("backoffice:contact-centre")
+        if role == "ministry_officer":
+            return reverse("backoffice:impact")
         return reverse("portal:services")
