@@ -1,8 +1,11 @@
-"""Sign-in with a one-time code, in demo mode only (see `models.SignInCode`): the recipient gives
-their IIN, a six-digit code goes to the demo's outbox, the code signs them in once within
-`CODE_MINUTES`, with at most `MAX_ATTEMPTS` wrong tries. The answer to an IIN is the same whether it
-belongs to a recipient or not (no probing of who is registered). Terms and limits are our choices:
-the legal texts give none for signing in."""
+"""The demo's sign-in pages for recipients (demo mode only; production answers 404 and signs in with
+a password only).
+
+One-time code (see `models.SignInCode`): the recipient gives their IIN, a six-digit code goes to the
+demo's outbox, the code signs them in once within `CODE_MINUTES`, with at most `MAX_ATTEMPTS` wrong
+tries. The answer to an IIN is the same whether it belongs to a recipient or not (no probing of who
+is registered). Digital signature (`esign`, decision 0028): a signature of a one-time challenge with a
+sandbox personal key. Terms and limits are our choices: the legal texts give none for signing in."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from qamqor.portal.models import SignInCode
 from qamqor.rules.iin import InvalidIin, validate_iin
@@ -55,6 +59,7 @@ class CodeForm(IinForm):
     code = forms.CharField(label=_("One-time code"), max_length=6, min_length=6)
 
 
+@require_http_methods(["GET", "POST"])
 def request_code(request):
     _demo_only()
     form = IinForm(request.POST or None)
@@ -87,6 +92,7 @@ def request_code(request):
     return render(request, "portal/code_request.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def verify_code(request):
     _demo_only()
     form = CodeForm(request.POST or None, initial={"iin": request.session.get("code_iin", "")})
@@ -128,6 +134,7 @@ def _accept(user, code: str) -> bool:
         return ok
 
 
+@require_GET
 def outbox(request):
     """The demo's outbox: the last messages a real system would have sent by SMS."""
     _demo_only()
@@ -159,6 +166,7 @@ def _read(upload, limit: int = 64 * 1024) -> bytes:
     return b"" if upload is None else upload.read(limit + 1)
 
 
+@require_http_methods(["GET", "POST"])
 def signature_sign_in(request):
     """GET: a new challenge and the form; POST: sign in with a signature of the challenge."""
     from qamqor.documents.personal_keys import DEMO_CONTAINER_PASSWORD
@@ -201,6 +209,7 @@ def signature_sign_in(request):
     )
 
 
+@require_GET
 def demo_key(request, username: str):
     """A demo recipient's key container (.p12): the demo only; a real key never leaves its owner."""
     from qamqor.documents.personal_keys import demo_container
