@@ -31,8 +31,8 @@ from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
-from qamqor.documents.signing import _write_once as _write  # the same atomic create
 from qamqor.documents.signing import config, outside_event_loop
+from qamqor.documents.signing import write_once as _write  # the same atomic create
 from qamqor.rules.iin import InvalidIin, validate_iin
 
 # The demo containers' password, shown on the sign-in page: a demo key is public by design (it signs
