@@ -125,6 +125,7 @@ PUBLIC = [
     "/portal/sign-in/code/",  # the demo's one-time code sign-in and its outbox
     "/portal/sign-in/code/verify/",
     "/portal/outbox/",
+    "/portal/sign-in/signature/",  # the demo's digital-signature sign-in (decision 0028)
     "/portal/notifications/outbox/",  # the demo's SMS and e-mail outbox (notifications)
 ]
 

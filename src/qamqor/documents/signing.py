@@ -62,7 +62,7 @@ def _key_usage(*, ca: bool) -> x509.KeyUsage:
     )  # fmt: skip
 
 
-def _write_once(path: Path, data: bytes) -> None:
+def write_once(path: Path, data: bytes) -> None:
     """Create `path` with `data` unless it exists (another process may be making the same key)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -110,8 +110,8 @@ def sandbox_ca(directory: Path) -> tuple[Path, Path]:
         key = ec.generate_private_key(ec.SECP256R1())
         name = _name("Qamqor sandbox certificate authority")
         cert = _make_cert(name, name, key.public_key(), key, ca=True, years=20)
-        _write_once(key_path, _pem_key(key))
-        _write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        write_once(key_path, _pem_key(key))
+        write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return key_path, cert_path
 
 
@@ -129,8 +129,8 @@ def sandbox_key(directory: Path, organisation: str) -> dict:
         ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
         key = ec.generate_private_key(ec.SECP256R1())
         cert = _make_cert(_name(organisation), ca_cert.subject, key.public_key(), ca_key, ca=False, years=5)
-        _write_once(key_path, _pem_key(key))
-        _write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        write_once(key_path, _pem_key(key))
+        write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return {"key": str(key_path), "cert": str(cert_path), "chain": [str(ca_cert_path)]}
 
 
