@@ -11,6 +11,7 @@ lapse of the objection term (the definition's `hearing_objection` step) follow a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
@@ -23,9 +24,10 @@ from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import Application, CaseEvent, Document, DocumentSource
-from qamqor.cases.transitions import Status
+from qamqor.cases.transitions import BEFORE_REVIEW, Status
 
 TRAINING_FACT = "applicant.psych_training_certificate"
+log = logging.getLogger("qamqor.cases")
 
 
 def start_review(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
@@ -51,6 +53,8 @@ def consent_of(case: Application, at: dt.datetime):
     if found is not None:
         return found
     return give_consent(
+        # the portal's request signed by the recipient, or the consent box of a paper application
+        method=Consent.Method.PORTAL if case.channel == "portal" else Consent.Method.APPLICATION,
         recipient_iin=case.applicant.iin,
         subject_iins=[c.iin for c in case.children.all()],
         at=case.consent_at or at,
@@ -122,7 +126,9 @@ def _record_supplied_documents(case: Application, documents, at: dt.datetime) ->
 def collect_registry_data(case, *, actor=None, at=None, expected_version=None, idempotency_key=None) -> dict:
     """Ask the registries (once only: what they answered is recorded) for the documents and the facts
     the rules read; record each answer with its source. Returns the prefill summary (documents
-    supplied or asked for, facts found, queries still waiting)."""
+    supplied or asked for, facts found, queries still waiting). Made in review, and from submission
+    on (the portal's application, the counter's): a document a registry holds is then never asked of
+    the applicant at the completeness check (decision 0029)."""
     from qamqor.registries.prefill import prefill_case
 
     at = now(at)
@@ -134,18 +140,41 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
         _record_supplied_documents(case, pre["documents"], at)
         _training_certificate(case, version, consent, at)
         case.refresh_from_db()
-        if case.status == Status.IN_REVIEW:  # a silent registry has parked it already (cases.wiring)
+        # in review a silent registry has parked the case already (cases.wiring); before the review
+        # the case stays where it is and its registry documents show as pending (decision 0029)
+        if case.status == Status.IN_REVIEW or case.status in BEFORE_REVIEW:
             move_case(
                 case,
-                Status.IN_REVIEW,
+                case.status,  # the case stays where it is
                 action="collect_registry_data",
                 actor=actor,
                 at=at,
                 expected_version=expected_version,
                 idempotency_key=idempotency_key,
-                payload={"received": sorted(pre["facts_meta"]), "awaiting": list(pre["awaiting"])},
+                payload={
+                    "received": sorted(pre["facts_meta"]),
+                    "awaiting": list(pre["awaiting"]),
+                    "documents": [
+                        {"code": d["code"], "registry": d["registry"], "status": d["status"]}
+                        for d in pre["documents"]
+                        if d.get("registry")
+                    ],
+                },
             )
     return pre
+
+
+def ask_registries_on_filing(case, *, actor=None, at=None) -> dict | None:
+    """Right after an application is filed (the portal's, the counter's), with the consent it carries
+    (decision 0025): `collect_registry_data`, so that a document a registry holds is never asked of
+    the applicant (`003` §8, `002` annex 11 §9; decision 0029). The filed application stands whatever
+    happens here: a silent registry leaves a query retried until it answers (`registries.tasks`), and
+    an error is logged and left to the review, which asks again. None when nothing could be asked."""
+    try:
+        return collect_registry_data(case, actor=actor, at=at)
+    except Exception:  # noqa: BLE001 - the application is filed; the review asks the registries again
+        log.exception("registries not asked for application %s", case.pk)
+        return None
 
 
 def await_registry_data(
