@@ -47,7 +47,7 @@ def _on_query_answered(sender, pending, answer=None, **kwargs):
     if case.status in BEFORE_REVIEW or case.status == Status.IN_REVIEW:
         # asked at submission and silent then: the answers (documents and facts) are recorded now,
         # so that the completeness check and the gate see the registry's documents (decision 0029)
-        collect_registry_data(case, at=pending.answered_at)
+        collect_registry_data(case, at=pending.answered_at, announce=True)
         return
     if case.status != Status.AWAITING_REGISTRY_DATA:
         return

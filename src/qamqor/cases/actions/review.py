@@ -123,7 +123,9 @@ def _record_supplied_documents(case: Application, documents, at: dt.datetime) ->
     )
 
 
-def collect_registry_data(case, *, actor=None, at=None, expected_version=None, idempotency_key=None) -> dict:
+def collect_registry_data(
+    case, *, actor=None, at=None, expected_version=None, idempotency_key=None, announce: bool = True
+) -> dict:
     """Ask the registries (once only: what they answered is recorded) for the documents and the facts
     the rules read; record each answer with its source. Returns the prefill summary (documents
     supplied or asked for, facts found, queries still waiting). Made in review, and from submission
@@ -142,7 +144,8 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
         case.refresh_from_db()
         # in review a silent registry has parked the case already (cases.wiring); before the review
         # the case stays where it is and its registry documents show as pending (decision 0029)
-        if case.status == Status.IN_REVIEW or case.status in BEFORE_REVIEW:
+        # (`announce=False`: the fully automated path, which records its own steps, writes none)
+        if case.status == Status.IN_REVIEW or (announce and case.status in BEFORE_REVIEW):
             move_case(
                 case,
                 case.status,  # the case stays where it is
@@ -171,7 +174,7 @@ def ask_registries_on_filing(case, *, actor=None, at=None) -> dict | None:
     happens here: a silent registry leaves a query retried until it answers (`registries.tasks`), and
     an error is logged and left to the review, which asks again. None when nothing could be asked."""
     try:
-        return collect_registry_data(case, actor=actor, at=at)
+        return collect_registry_data(case, actor=actor, at=at, announce=True)
     except Exception:  # noqa: BLE001 - the application is filed; the review asks the registries again
         log.exception("registries not asked for application %s", case.pk)
         return None
