@@ -3,6 +3,8 @@ are killed with SIGKILL at random moments and restarted.
 
     python bench/crash.py                            # 10 000 cases, kills every 2–8 s; PostgreSQL
     python bench/crash.py --cases 500 --kill-every 2,5
+    python bench/crash.py --cases 1000 --decide-share 0.3 --kill-every 20,45 \
+        --receiver-down 600 --registry-down 600 --sms-down 600      # R2: all three down 10 minutes
 
 A scratch PostgreSQL database; the web server as `qamqor serve` runs it (granian, 2 processes) and
 two `qamqor worker` processes (the monitoring feed's deliveries), each in its own process group, so
@@ -21,6 +23,15 @@ restarts what it killed. Afterwards, with the killing stopped and the workers dr
   receiver; a resend after a kill is answered from its delivery key and counted);
 - `qamqor audit verify` passes (the hash chains have no gap).
 
+R2 (`--receiver-down`, `--registry-down`, `--sms-down`, `--email-down` S): the monitoring receiver,
+every sandbox registry, the SMS and the e-mail gateway refuse for the first S seconds (the registries
+and gateways through `qamqor sandbox outage`, read by every process from the database). A share of
+the decided cases (`--registry-share`) asks the registries before the decision (a silent registry
+parks it in "awaiting registry data"; resumer threads decide it once the answer has taken it back to
+review); every other applicant gave a phone, every third has an e-mail. Afterwards also: every
+registry query answered exactly once and no case left waiting, no case refused, every notification
+delivered once per channel, the feed's days reconciled, the technical-problem protocols closed.
+
 Exit 1 when any check fails. The anchor: Open Zaak lost 1,276 notifications after its receiver was
 down 300 s; the earlier attack run here (2,000 submissions, 3 kills of the web server) lost nothing.
 """
@@ -28,7 +39,6 @@ down 300 s; the earlier attack run here (2,000 submissions, 3 kills of the web s
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -42,11 +52,12 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import outages  # noqa: E402
+from clients import Stats, case_status, decide_case, until_done  # noqa: E402
 from harness import free_port, office_hours_server, wait_http  # noqa: E402
 from intake import ADMIN_URL, SEED  # noqa: E402
 
 CLI = "import sys; from qamqor.cli import main; sys.exit(main(sys.argv[1:]))"
-RETRYABLE = {429, 500, 502, 503, 504}
 
 
 class Server:
@@ -81,61 +92,15 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-class Stats:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.acknowledged: dict[str, dict] = {}  # idempotency key → {id, number}
-        self.decided: set[int] = set()
-        self.retries = 0
-        self.refused: list[str] = []
-
-
-def call(port, method, path, token, body=None, key=None, if_match=None):
-    headers = {
-        "Authorization": f"Token {token}",
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-    }
-    if key:
-        headers["Idempotency-Key"] = key
-    if if_match is not None:
-        headers["If-Match"] = f'"{if_match}"'
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(
-            method, path, body=json.dumps(body).encode() if body is not None else None, headers=headers
-        )
-        r = conn.getresponse()
-        data = r.read()
-        etag = r.getheader("ETag")
-        return r.status, (json.loads(data) if data else None), etag
-    finally:
-        conn.close()
-
-
-def until_done(stats, port, method, path, token, body=None, key=None, if_match=None, stop=None):
-    """The request again, with the same key, until the server answers something other than 5xx."""
-    while True:
-        try:
-            status, data, etag = call(port, method, path, token, body, key, if_match)
-        except (OSError, http.client.HTTPException):
-            status, data, etag = None, None, None
-        if status is not None and status not in RETRYABLE:
-            return status, data, etag
-        with stats.lock:
-            stats.retries += 1
-        if stop is not None and stop.is_set():
-            return status, data, etag
-        time.sleep(0.3)
-
-
-def one_case(stats, port, token, iin, child, findings, documents, decide):
+def one_case(
+    stats, port, token, iin, child, findings, documents, decide, phone="", registry=False, parked=None
+):
     key = uuid.uuid4().hex
     body = {
         "service": "parent-meeting-permission",
         "channel": "provider",
         "provider": "bench-provider",
-        "applicant": {"iin": iin, "last_name": "Бенчова", "first_name": "Айым"},
+        "applicant": {"iin": iin, "last_name": "Бенчова", "first_name": "Айым", "phone": phone},
         "children": [{"iin": child, "last_name": "Бенчов", "first_name": "Ерлан"}],
         "facts": {},
         "consent": True,
@@ -152,25 +117,20 @@ def one_case(stats, port, token, iin, child, findings, documents, decide):
     if not decide:
         return
     version = int(etag.strip('"')) if etag else data.get("version")
-    steps = [
-        ("register_at_provider", {}),
-        ("check_completeness", {}),
-        ("start_review", {}),
-        (
-            "decide",
-            {"findings": findings, "evidence": {k: "Examined at the counter: bench" for k in findings}},
-        ),
-    ]
-    for name, step_body in steps:
+    steps = ["register_at_provider", "check_completeness", "start_review"]
+    steps += ["collect_registry_data"] if registry else []
+    for name in steps:
         path = f"/api/v1/applications/{case_id}/actions/{name}/"
-        status, data, etag = until_done(stats, port, "POST", path, token, step_body, f"{key}-{name}", version)
+        status, data, etag = until_done(stats, port, "POST", path, token, {}, f"{key}-{name}", version)
         if status not in (200, 201):
             with stats.lock:
                 stats.refused.append(f"{name} {status}: {str(data)[:200]}")
             return
         version = int(etag.strip('"')) if etag else data["version"]
-    with stats.lock:
-        stats.decided.add(case_id)
+    if registry and data.get("status") == "awaiting_registry_data":  # a silent registry parked it
+        parked.put((case_id, key, port, token))
+        return
+    decide_case(stats, port, token, case_id, key, version, findings)
 
 
 def package() -> list[dict]:
@@ -268,6 +228,10 @@ def check(url: str, stats: Stats, env: dict) -> dict:
             "SELECT count(*), coalesce(max(received_count), 0), coalesce(sum(received_count - 1), 0) "
             "FROM monitoring_sandboxstage"
         ).fetchone()
+        out["registries"] = outages.check_registries(c)
+        out["notifications"] = outages.check_notifications(c)
+        out["protocol_check"] = outages.check_protocols(c)
+    out["reconciliation"] = outages.reconcile_feed(env)
     verify = subprocess.run(
         [sys.executable, "-c", CLI, "audit", "verify"], env=env, capture_output=True, text=True
     )
@@ -291,13 +255,26 @@ def main() -> int:
         default=0,
         help="R2: the monitoring receiver refuses everything for this many seconds from the start",
     )
+    ap.add_argument("--registry-down", type=float, default=0, help="R2: every sandbox registry refuses (s)")
+    ap.add_argument("--sms-down", type=float, default=0, help="R2: the sandbox SMS gateway refuses (s)")
+    ap.add_argument("--email-down", type=float, default=0, help="R2: the sandbox e-mail gateway refuses (s)")
+    ap.add_argument(
+        "--registry-share", type=float, default=0.5, help="share of decided cases asking the registries first"
+    )
+    ap.add_argument("--resumers", type=int, default=4, help="threads deciding the cases a registry parked")
+    ap.add_argument(
+        "--db-prefix",
+        default=os.environ.get("QAMQOR_BENCH_DB_PREFIX", "qamqor_crash_"),
+        help="the scratch database's name prefix (env QAMQOR_BENCH_DB_PREFIX; default qamqor_crash_)",
+    )
     args = ap.parse_args()
+    down = max(args.receiver_down, args.registry_down, args.sms_down, args.email_down)
     every = tuple(float(x) for x in args.kill_every.split(","))
     rng = random.Random(args.seed)
 
     import psycopg
 
-    dbname = f"qamqor_crash_{uuid.uuid4().hex[:8]}"
+    dbname = f"{args.db_prefix}{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{dbname}"')
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
@@ -321,6 +298,14 @@ def main() -> int:
             [sys.executable, "-c", SEED], env=env, check=True, capture_output=True, text=True
         )
         world = json.loads(seeded.stdout.strip().splitlines()[-1])
+        # the sandbox population the registries answer from, made once before any server starts
+        subprocess.run(
+            [sys.executable, "-c", CLI, "sandbox", "generate", "--people", "2000", "--no-progress"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        emails = outages.add_email_contacts(url, world["iins"])
         os.environ.update(DJANGO_SETTINGS_MODULE="qamqor.project.settings")
         findings, documents = officer_findings(), package()
         from qamqor.cli.server_commands import web_command
@@ -338,17 +323,22 @@ def main() -> int:
             s.start()
         for port in ports:
             wait_http(port)
-        work = [
-            (
-                world["tokens"][i % len(world["tokens"])],
-                world["iins"][i % 200],
-                world["iins"][(i * 7 + 3) % 200],
-                rng.random() < args.decide_share,
+        work = []
+        for i in range(args.cases):
+            decide = rng.random() < args.decide_share
+            work.append(
+                (
+                    world["tokens"][i % len(world["tokens"])],
+                    world["iins"][i % 200],
+                    world["iins"][(i * 7 + 3) % 200],
+                    decide,
+                    outages.phone(i % 200),
+                    decide and rng.random() < args.registry_share,
+                )
             )
-            for i in range(args.cases)
-        ]
         stats, stop = Stats(), threading.Event()
         lock, cursor = threading.Lock(), iter(range(len(work)))
+        parked, clients_done = outages.Parked(), threading.Event()
 
         def client():
             while True:
@@ -356,10 +346,23 @@ def main() -> int:
                     i = next(cursor, None)
                 if i is None:
                     return
-                token, iin, child, decide = work[i]
-                one_case(stats, ports[i % len(ports)], token, iin, child, findings, documents, decide)
+                token, iin, child, decide, phone, registry = work[i]
+                port = ports[i % len(ports)]
+                one_case(stats, port, token, iin, child, findings, documents, decide, phone, registry, parked)
+
+        def parked_status(item):
+            case_id, _key, port, token = item
+            return case_status(stats, port, token, case_id)
+
+        def parked_decide(item, version):
+            case_id, key, port, token = item
+            return decide_case(stats, port, token, case_id, key, version, findings)
 
         started = time.monotonic()
+        said = outages.take_down(env, registries=args.registry_down, sms=args.sms_down, email=args.email_down)
+        for line in said:
+            print(f"  down: {line}", flush=True)
+        parked.give_up_at = started + down + args.drain_timeout
         if args.receiver_down:  # R2: the sandbox receiver refuses every delivery, then recovers
             with psycopg.connect(url, autocommit=True) as c:
                 c.execute(
@@ -377,33 +380,44 @@ def main() -> int:
         )
         kill_thread.start()
         clients = [threading.Thread(target=client) for _ in range(args.clients)]
-        for t in clients:
+        resumers = [
+            threading.Thread(
+                target=outages.resumer, args=(parked, clients_done, parked_status, parked_decide)
+            )
+            for _ in range(args.resumers)
+        ]
+        for t in clients + resumers:
             t.start()
-        last = time.monotonic()
-        while any(t.is_alive() for t in clients):
+        last, load_seconds = time.monotonic(), None
+        while any(t.is_alive() for t in clients + resumers):
             time.sleep(1)
+            if not clients_done.is_set() and not any(t.is_alive() for t in clients):
+                clients_done.set()
+                load_seconds = time.monotonic() - started
             if time.monotonic() - last > 15:
                 last = time.monotonic()
                 print(
-                    f"  {len(stats.acknowledged)} acknowledged, {len(stats.decided)} decided, "
-                    f"{len(kills)} kill rounds, {stats.retries} retries",
+                    f"  {time.monotonic() - started:.0f} s: {len(stats.acknowledged)} acknowledged, "
+                    f"{len(stats.decided)} decided, {parked.outstanding} waiting for a registry "
+                    f"({parked.parked} parked), {len(kills)} kill rounds, {stats.retries} retries",
                     flush=True,
                 )
-        stop.set()
+        clients_done.set()
+        load_seconds = load_seconds if load_seconds is not None else time.monotonic() - started
+        stop.set()  # the killing goes on while parked cases are decided after the registries' return
         kill_thread.join()
-        load_seconds = time.monotonic() - started
-        # drain: the workers deliver what the feed still holds
-        # counted from the later of the end of the load and the receiver's return (R2: time to drain)
-        drain_started = max(time.monotonic(), started + args.receiver_down)
+        resumed_seconds = time.monotonic() - started
+        # drain: the workers deliver what the feed and the notifications still hold, and retry the
+        # registry queries; counted from the later of the end of the load and the last return
+        drain_started = max(time.monotonic(), started + down)
         with psycopg.connect(url, autocommit=True) as c:
             while time.monotonic() - drain_started < args.drain_timeout:
-                left = c.execute(
-                    "SELECT count(*) FROM monitoring_stageoutbox WHERE status <> 'delivered'"
-                ).fetchone()[0]
-                if left == 0:
+                left = outages.left_to_drain(c)
+                if not any(left.values()):
                     break
                 time.sleep(1)
         drain = max(0.0, time.monotonic() - drain_started)
+        drain_end = time.monotonic() - started
         result = check(url, stats, env)
     finally:
         for s in servers:
@@ -440,6 +454,11 @@ def main() -> int:
             f"  R2 receiver down {args.receiver_down:.0f} s: {result['refused_calls']} calls at the receiver in all; "
             f"technical-problem protocols opened {result['protocols']}"
         )
+    r2_ok = outages.report(result, parked, args.registry_down, emails)
+    print(
+        f"  timeline: load {load_seconds:.0f} s, parked cases decided by {resumed_seconds:.0f} s, drained by "
+        f"{drain_end:.0f} s (outages end at {down:.0f} s)"
+    )
     print(
         f"  recurring jobs (deadline timers, registry retries, feed catch-up): queued chains per job "
         f"{result['recurring_chains']} (exactly one each: none missed, none doubled)"
@@ -458,6 +477,8 @@ def main() -> int:
         and result["audit_verify"] == 0
         and result["recurring_chains"] == dict.fromkeys(recurring_jobs(), 1)
         and not stats.refused
+        and r2_ok
+        and (result["protocol_check"]["opened"] > 0) == bool(args.receiver_down)
     )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -17,6 +17,7 @@ from qamqor.cases.actions.placements import verify_gated_grant
 from qamqor.cases.actions.review import (
     await_registry_data,
     collect_registry_data,
+    collecting,
     receive_registry_data,
     record_notice_delivery,
 )
@@ -26,7 +27,7 @@ from qamqor.cases.transitions import BEFORE_REVIEW, Status
 
 def _on_query_deferred(sender, pending, **kwargs):
     """A registry did not answer: the case waits for data (and the query is retried, never lost)."""
-    if not pending.case_id:
+    if not pending.case_id or collecting():  # `collect_registry_data` parks the case itself, with its key
         return
     case = Application.objects.filter(pk=pending.case_id).first()
     if case is None or case.status != Status.IN_REVIEW:

@@ -15,7 +15,7 @@ COMMAND_MODULES = (
     "qamqor.cli.catalog_commands",  # services, evaluate, facts-schema
     "qamqor.cli.time_commands",  # deadline, calendar, workdays
     "qamqor.cli.server_commands",  # serve, worker, manage
-    "qamqor.cli.sandbox_commands",  # sandbox generate, token, sample
+    "qamqor.cli.sandbox_commands",  # sandbox generate, history, token, sample, outage
     "qamqor.cli.audit_commands",  # audit verify
     "qamqor.cli.impact_commands",  # impact --draft
 )

@@ -68,7 +68,8 @@ def cmd_impact(args) -> int:
     print(f"{d['service']}: draft {d['draft_version']}, {d['scope']} cases judged on {judged}")
     print(
         f"cases: {d['cases']}, changed: {d['changed']} "
-        f"(scalar check on {d['checked_by_scalar']}, {d['seconds']} s)"
+        f"(facts read {'in columns' if d['reader'] == 'columns' else 'row by row'} in {d['read_seconds']} s; "
+        f"scalar check on {d['checked_by_scalar']}; {d['seconds']} s in all)"
     )
     for t in d["transitions"]:
         print(f"  {t['before']:>12} → {t['after']:<12} {t['cases']}")

@@ -1,5 +1,5 @@
-"""`qamqor sandbox generate|history|token|sample`: the synthetic population behind every registry and
-the synthetic history of cases (demo, tests, measurements)."""
+"""`qamqor sandbox generate|history|token|sample|outage`: the synthetic population behind every registry,
+the synthetic history of cases, and the sandboxes' outage switch (demo, tests, measurements)."""
 
 from __future__ import annotations
 
@@ -109,6 +109,26 @@ def register(sub) -> None:
     s.add_argument("--index", type=int, default=0, help="which sample (default 0)")
     _data_dir(s)
     s.set_defaults(handler=_sample)
+    o = ss.add_parser(
+        "outage",
+        help="make sandbox registries and the SMS / e-mail gateways refuse for a while, in every process "
+        "on this database (demo only; decision 0030)",
+    )
+    o.add_argument(
+        "--registry",
+        action="append",
+        default=[],
+        metavar="NAME|all",
+        help="a registry (population, civil_registry, courts, …) or all; may be repeated",
+    )
+    o.add_argument("--sms", action="store_true", help="the sandbox SMS gateway")
+    o.add_argument("--email", action="store_true", help="the sandbox e-mail gateway")
+    o.add_argument("--for", dest="seconds", type=_seconds, required=True, help="seconds from now (0: back now)")
+    o.add_argument(
+        "--mode", choices=["error", "timeout"], default="error", help="how a registry refuses (default error)"
+    )
+    _data_dir(o)
+    o.set_defaults(handler=_outage)
 
 
 def _generate(args) -> int:
@@ -230,4 +250,50 @@ def _sample(args) -> int:
         sys.stdout.write("\n")
     else:
         print(f"{out['iin']} {out['child_iin']}")
+    return 0
+
+
+def _seconds(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        raise UsageError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= n <= 7 * 24 * 3600:
+        raise UsageError("--for must be between 0 and 604800 seconds (a week)")
+    return n
+
+
+def _outage(args) -> int:
+    from qamqor.registries.types import REGISTRY_KINDS
+
+    kinds = []
+    for name in args.registry:
+        if name == "all":
+            kinds.extend(REGISTRY_KINDS)
+        elif name in REGISTRY_KINDS:
+            kinds.append(name)
+        else:
+            raise UsageError(f"unknown registry {name!r} (one of {', '.join(REGISTRY_KINDS)}, or all)")
+    channels = [c for c, on in (("sms", args.sms), ("email", args.email)) if on]
+    if not kinds and not channels:
+        raise UsageError("name what goes down: --registry NAME|all, --sms, --email")
+    _django(args)
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    if settings.QAMQOR_PRODUCTION:
+        raise UsageError("refused: production mode (the outage switch is for the sandbox and the demo only)")
+    from qamqor.notifications.channels import set_sandbox_outage
+    from qamqor.registries.sandbox.outages import set_outage
+
+    now = timezone.now()
+    with transaction.atomic():
+        until = set_outage(kinds, args.seconds, mode=args.mode, now=now) if kinds else None
+        for channel in channels:
+            until = set_sandbox_outage(channel, args.seconds, now=now)
+    back = timezone.localtime(until).strftime("%d.%m.%Y %H:%M:%S")
+    what = [*(f"registry {k}" for k in dict.fromkeys(kinds)), *(f"{c} gateway" for c in channels)]
+    verb = "back now" if args.seconds == 0 else f"refusing until {back} (in {args.seconds:g} s)"
+    print(f"{', '.join(what)}: {verb}")
     return 0

@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -57,15 +58,28 @@ class Cabinet:
 
 def _should_fail(channel: str) -> bool:
     with transaction.atomic():
-        switch = SandboxSwitch.objects.select_for_update().filter(channel=channel).first()
+        switch = (
+            SandboxSwitch.objects.select_for_update()
+            .filter(channel=channel)
+            .annotate(down=_down_now())
+            .first()
+        )
         if switch is None:
             return False
-        if switch.fail_always:
+        if switch.fail_always or (switch.down and not settings.QAMQOR_PRODUCTION):
             return True
         if switch.fail_next > 0:
             SandboxSwitch.objects.filter(pk=switch.pk).update(fail_next=F("fail_next") - 1)
             return True
     return False
+
+
+def _down_now():
+    """Whether the switch's outage lasts, by the database's clock: every process (a bench's web server
+    runs on a moved clock) sees the same moment of return."""
+    return ExpressionWrapper(
+        Q(down_until__isnull=False) & Q(down_until__gt=Now()), output_field=BooleanField()
+    )
 
 
 class SandboxGateway:
@@ -127,3 +141,21 @@ def set_sandbox_failures(channel: str, *, fail_next: int = 0, fail_always: bool 
     SandboxSwitch.objects.update_or_create(
         channel=channel, defaults={"fail_next": fail_next, "fail_always": fail_always}
     )
+
+
+class OutageRefused(ValueError):
+    """The outage switch cannot be set (production mode, a channel without a sandbox, a negative time)."""
+
+
+def set_sandbox_outage(channel: str, seconds: float, *, now: dt.datetime | None = None) -> dt.datetime:
+    """Take the sandbox `channel` gateway (sms, email) down for `seconds` from `now`, for every process
+    on this database (0: back at once); returns the moment it answers again. Demo only."""
+    if settings.QAMQOR_PRODUCTION:
+        raise OutageRefused("production mode: the sandbox outage switch is off")
+    if channel not in (Channel.SMS, Channel.EMAIL):
+        raise OutageRefused(f"no sandbox gateway for {channel!r} (sms or email)")
+    if seconds < 0:
+        raise OutageRefused("the outage's length cannot be negative")
+    until = (now or timezone.now()) + dt.timedelta(seconds=seconds)
+    SandboxSwitch.objects.update_or_create(channel=channel, defaults={"down_until": until})
+    return until

@@ -117,8 +117,11 @@ class SandboxOutbox(models.Model):
 
 
 class SandboxSwitch(models.Model):
-    """Makes a sandbox gateway fail (tests, demonstrations): `fail_next` calls, or always."""
+    """Makes a sandbox gateway fail (tests, demonstrations): `fail_next` calls, always, or until
+    `down_until` (an outage: `qamqor sandbox outage --sms/--email`, read against the database's clock
+    by every process; ignored in production mode: decision 0030)."""
 
     channel = models.CharField(max_length=8, choices=Channel.choices, unique=True)
     fail_next = models.PositiveIntegerField(default=0)
     fail_always = models.BooleanField(default=False)
+    down_until = models.DateTimeField(null=True, blank=True)

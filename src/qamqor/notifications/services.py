@@ -193,7 +193,28 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, worker: str = "
                 _proof(m, d.channel, sent.delivered_at, sent.receipt)
     except IntegrityError:  # another worker recorded this delivery's success first
         return _not_claimed(delivery_id, now)
+    if d.attempts:  # the channel took a message it had refused: the rest need not wait out their back-off
+        send_the_rest_now(d.channel, now)
     return Outcome("delivered", d.attempts + 1, receipt=sent.receipt)
+
+
+def send_the_rest_now(channel: str, now: dt.datetime) -> list[int]:
+    """The channel answers again: every pending delivery by it waiting out its back-off is due now
+    (after a 10-minute outage the back-off has grown to minutes: it would double the outage for the
+    recipient). Rows another worker holds are left alone (`skip_locked`); the lease still decides
+    who sends."""
+    with transaction.atomic():
+        waiting = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(channel=channel, status=Delivery.Status.PENDING, next_attempt_at__gt=now)
+            .values_list("pk", flat=True)
+        )
+        if not waiting:
+            return []
+        Delivery.objects.filter(pk__in=waiting).update(next_attempt_at=now)
+        transaction.on_commit(lambda: [enqueue(pk) for pk in waiting])
+    log.info("%s gateway back: %d waiting deliveries sent now", channel, len(waiting))
+    return waiting
 
 
 def _proof(m: Message, channel: str, delivered_at: dt.datetime, receipt: str) -> None:

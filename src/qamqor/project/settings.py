@@ -382,3 +382,7 @@ LOGGING = {
 
 if "pytest" in sys.modules:  # test runs: fast password hashing
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Connections that read the facts of an impact report at once, each a range of ids in one exported
+# snapshot (decision 0031); as many as the database server has cores to spare.
+QAMQOR_IMPACT_READERS = max(1, int(os.environ.get("QAMQOR_IMPACT_READERS", "2")))

@@ -161,3 +161,23 @@ class PendingQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registry}.{self.method}({self.subject_iin}) {self.status}, attempt {self.attempts}"
+
+
+class SandboxOutage(models.Model):
+    """The sandbox registries' outage switch, shared by every process on the database (the web
+    servers, the workers, the CLI): while `until` is ahead of the database's clock, the sandbox
+    adapter of `registry` refuses every query (`registries.sandbox.outages`; each refusal is a
+    `failed` row of the ledger, no counter here: no row lock shared by every query). Demo and sandbox only:
+    ignored in production mode, and `qamqor sandbox outage` refuses to set it there (decision 0030).
+    The database's clock decides, not the process's: a bench's web server runs on a moved clock."""
+
+    registry = models.CharField(max_length=32)  # one of REGISTRY_KINDS; unique: Meta.constraints
+    until = models.DateTimeField()
+    mode = models.CharField(max_length=8, default="error")  # error | timeout (what the refusal looks like)
+
+    class Meta:
+        # declared here, not on the field: no LIKE twin index on PostgreSQL (decision 0010)
+        constraints = [models.UniqueConstraint(fields=["registry"], name="registry_sandbox_outage_unique")]
+
+    def __str__(self) -> str:
+        return f"sandbox {self.registry} down until {self.until:%d.%m.%Y %H:%M:%S}"

@@ -177,7 +177,12 @@ def _call(kind: str, method: str, subject_iin: str, args: Sequence[Any]):
     public = {m for m in dir(INTERFACES[kind]) if not m.startswith("_") and m != "kind"}
     if method not in public:
         raise ValueError(f"{kind} has no method {method!r} (one of {', '.join(sorted(public))})")
-    fn = getattr(registries().get(kind), method)
+    impl = registries().get(kind)
+    if getattr(impl, "sandbox", False):  # the sandbox's cross-process outage switch (decision 0030)
+        from qamqor.registries.sandbox.outages import refuse_if_down
+
+        refuse_if_down(kind)
+    fn = getattr(impl, method)
     if kind == "digital_documents" and method == "fetch":
         return fn(*args)
     return fn(subject_iin, *args)
@@ -340,7 +345,27 @@ def retry_pending(pending_id: int, *, at: dt.datetime | None = None) -> PendingQ
         p.result = answer.as_dict()
         p.save(update_fields=["status", "attempts", "answered_at", "result"])
         query_answered.send(sender=PendingQuery, pending=p, answer=answer)
+        transaction.on_commit(lambda: retry_the_rest_now(p.registry, at))
         return p
+
+
+def retry_the_rest_now(kind: str, at: dt.datetime) -> list[int]:
+    """The registry answers again: its other waiting queries are asked now, not at their back-off time
+    (after a 10-minute outage the back-off has grown to minutes and would lengthen the wait of every
+    case parked for it). Rows another worker holds are left to their own retry (`skip_locked`)."""
+    with transaction.atomic():
+        waiting = list(
+            PendingQuery.objects.select_for_update(skip_locked=True)
+            .filter(registry=kind, status=PendingQuery.Status.WAITING, next_attempt_at__gt=at)
+            .values_list("pk", flat=True)
+        )
+        if not waiting:
+            return []
+        PendingQuery.objects.filter(pk__in=waiting).update(next_attempt_at=at)
+        for pk in waiting:
+            _schedule(PendingQuery(pk=pk, next_attempt_at=at))
+    log.info("registry %s answers again: %d waiting queries asked now", kind, len(waiting))
+    return waiting
 
 
 def sweep(*, at: dt.datetime | None = None) -> dict:

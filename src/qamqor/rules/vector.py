@@ -304,6 +304,9 @@ def _column_from_values(values: Sequence[Any], *, date: bool, where: str) -> Col
     return Column("string", arr, m, nl, categories=cats)
 
 
+column_from_values = _column_from_values  # public name, for readers that build columns themselves
+
+
 def _kind_of(v: Any, where: str) -> str:
     if isinstance(v, bool):
         return "bool"
@@ -1573,32 +1576,37 @@ def table_from_documents(documents: Sequence[Mapping[str, Any]], plan: Plan) -> 
         values = [lookup(d, path) for d in documents]
         table.columns[path] = _column_from_values(values, date=path in plan.date_paths, where=path)
     for path in sorted(plan.list_paths):
-        state = np.zeros(n, np.uint8)
-        counts = np.zeros(n, np.int64)
-        items: list[Any] = []
-        for i, d in enumerate(documents):
-            v = lookup(d, path)
-            if v is MISSING:
-                state[i] = LIST_ABSENT
-            elif v is None:
-                state[i] = LIST_NULL
-            elif isinstance(v, list | tuple):
-                state[i] = LIST_VALUE
-                counts[i] = len(v)
-                items.extend(v)
-            else:
-                state[i] = LIST_OTHER
-        offsets = np.zeros(n + 1, np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        ok = np.fromiter((isinstance(x, Mapping) for x in items), dtype=bool, count=len(items))
-        lc = ListColumn(state, offsets, ok)
-        for name in sorted(plan.item_fields.get(path, ())):
-            values = [x.get(name, MISSING) if isinstance(x, Mapping) else MISSING for x in items]
-            lc.fields[name] = _column_from_values(
-                values, date=(path, name) in plan.item_date_fields, where=f"{path}[].{name}"
-            )
-        table.lists[path] = lc
+        table.lists[path] = list_column([lookup(d, path) for d in documents], plan, path)
     return table
+
+
+def list_column(values: Sequence[Any], plan: Plan, path: str) -> ListColumn:
+    """The list fact `path` over all cases from its values (MISSING for an absent key)."""
+    n = len(values)
+    state = np.zeros(n, np.uint8)
+    counts = np.zeros(n, np.int64)
+    items: list[Any] = []
+    for i, v in enumerate(values):
+        if v is MISSING:
+            state[i] = LIST_ABSENT
+        elif v is None:
+            state[i] = LIST_NULL
+        elif isinstance(v, list | tuple):
+            state[i] = LIST_VALUE
+            counts[i] = len(v)
+            items.extend(v)
+        else:
+            state[i] = LIST_OTHER
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    ok = np.fromiter((isinstance(x, Mapping) for x in items), dtype=bool, count=len(items))
+    lc = ListColumn(state, offsets, ok)
+    for name in sorted(plan.item_fields.get(path, ())):
+        field_values = [x.get(name, MISSING) if isinstance(x, Mapping) else MISSING for x in items]
+        lc.fields[name] = _column_from_values(
+            field_values, date=(path, name) in plan.item_date_fields, where=f"{path}[].{name}"
+        )
+    return lc
 
 
 # --------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -123,46 +124,113 @@ def _record_supplied_documents(case: Application, documents, at: dt.datetime) ->
     )
 
 
+# Set while `collect_registry_data` asks: it parks the case itself, under its own idempotency key, when
+# a registry does not answer (`cases.wiring` parks a case for a deferral made by anyone else).
+_collecting: ContextVar[bool] = ContextVar("collecting_registry_data", default=False)
+
+
+def collecting() -> bool:
+    return _collecting.get()
+
+
+def _collected(case: Application, idempotency_key: str | None) -> dict | None:
+    """The summary of the request this key already made (a retry after a lost answer), else None: the
+    registries are not asked again, nor the case parked twice."""
+    if not idempotency_key:
+        return None
+    event = CaseEvent.objects.filter(
+        application_id=case.pk,
+        idempotency_key=idempotency_key,
+        action__in=("collect_registry_data", "await_registry_data"),
+    ).first()
+    if event is None:
+        return None
+    case.refresh_from_db()
+    payload = event.payload or {}
+    return {
+        "documents": [],
+        "facts": {},
+        "facts_meta": {},
+        "ask": [],
+        "received": list(payload.get("received", [])),
+        "awaiting": list(payload.get("awaiting", [])),
+        "no_consent": False,
+        "replayed": True,
+    }
+
+
 def collect_registry_data(
     case, *, actor=None, at=None, expected_version=None, idempotency_key=None, announce: bool = True
 ) -> dict:
     """Ask the registries (once only: what they answered is recorded) for the documents and the facts
     the rules read; record each answer with its source. Returns the prefill summary (documents
-    supplied or asked for, facts found, queries still waiting). Made in review, and from submission
-    on (the portal's application, the counter's): a document a registry holds is then never asked of
-    the applicant at the completeness check (decision 0029)."""
+    supplied or asked for, facts found, queries still waiting). A registry that does not answer parks
+    the case in "awaiting registry data" with this step's key (the query waits and is retried:
+    `registries.services`); a retry with the same key is answered from what the first did. Made in
+    review, and from submission on (the portal's application, the counter's; the case stays where it
+    is): a document a registry holds is then never asked of the applicant (decision 0029);
+    `announce=False` (the fully automated path, which records its own steps) writes no event before
+    the review."""
     from qamqor.registries.prefill import prefill_case
 
+    replayed = _collected(case, idempotency_key)
+    if replayed is not None:
+        return replayed
     at = now(at)
+    if case.status == Status.AWAITING_REGISTRY_DATA:
+        # its queries wait and are retried (registries.services): asking again would only duplicate
+        # them. The table allows this step from review alone: the move is refused with its reason.
+        move_case(
+            case,
+            Status.IN_REVIEW,
+            action="collect_registry_data",
+            actor=actor,
+            at=at,
+            expected_version=expected_version,
+        )
     version = version_of(case)
     with transaction.atomic():
-        consent = consent_of(case, at)
-        pre = prefill_case(case, version, consent=consent, actor=actor, at=at, due_at=case.due_at)
+        token = _collecting.set(True)
+        try:
+            consent = consent_of(case, at)
+            pre = prefill_case(case, version, consent=consent, actor=actor, at=at, due_at=case.due_at)
+        finally:
+            _collecting.reset(token)
         record_registry_facts(case, pre["facts_meta"], consent=consent, at=at)
         _record_supplied_documents(case, pre["documents"], at)
         _training_certificate(case, version, consent, at)
         case.refresh_from_db()
-        # in review a silent registry has parked the case already (cases.wiring); before the review
-        # the case stays where it is and its registry documents show as pending (decision 0029)
-        # (`announce=False`: the fully automated path, which records its own steps, writes none)
-        if case.status == Status.IN_REVIEW or (announce and case.status in BEFORE_REVIEW):
+        payload = {
+            "received": sorted(pre["facts_meta"]),
+            "awaiting": list(pre["awaiting"]),
+            "documents": [
+                {"code": d["code"], "registry": d["registry"], "status": d["status"]}
+                for d in pre["documents"]
+                if d.get("registry")
+            ],
+        }
+        if case.status == Status.IN_REVIEW and pre["awaiting"]:
+            await_registry_data(
+                case,
+                actor=actor,
+                registries=_awaited_registries(pre["awaiting"]),
+                at=at,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+                payload=payload,
+            )
+        elif case.status == Status.IN_REVIEW or (announce and case.status in BEFORE_REVIEW):
+            # before the review a silent registry leaves the case where it is, its documents shown as
+            # pending and never asked of the applicant (decision 0029)
             move_case(
                 case,
-                case.status,  # the case stays where it is
+                case.status,
                 action="collect_registry_data",
                 actor=actor,
                 at=at,
                 expected_version=expected_version,
                 idempotency_key=idempotency_key,
-                payload={
-                    "received": sorted(pre["facts_meta"]),
-                    "awaiting": list(pre["awaiting"]),
-                    "documents": [
-                        {"code": d["code"], "registry": d["registry"], "status": d["status"]}
-                        for d in pre["documents"]
-                        if d.get("registry")
-                    ],
-                },
+                payload=payload,
             )
     return pre
 
@@ -180,8 +248,23 @@ def ask_registries_on_filing(case, *, actor=None, at=None) -> dict | None:
         return None
 
 
+def _awaited_registries(pending_ids) -> list[str]:
+    from qamqor.registries.models import PendingQuery
+
+    return sorted(
+        set(PendingQuery.objects.filter(pk__in=list(pending_ids)).values_list("registry", flat=True))
+    )
+
+
 def await_registry_data(
-    case, *, actor=None, registries: Iterable[str] = (), at=None, expected_version=None, idempotency_key=None
+    case,
+    *,
+    actor=None,
+    registries: Iterable[str] = (),
+    at=None,
+    expected_version=None,
+    idempotency_key=None,
+    payload: Mapping | None = None,
 ) -> CaseEvent:
     """Data requested from state information systems through the e-government gateway (`003` §8)."""
     return move_case(
@@ -191,7 +274,7 @@ def await_registry_data(
         at=at,
         expected_version=expected_version,
         idempotency_key=idempotency_key,
-        payload={"registries": list(registries)},
+        payload={**dict(payload or {}), "registries": list(registries)},
     )
 
 

@@ -42,6 +42,7 @@ from qamqor.registries.types import (
 
 class _Sandbox:
     kind = ""
+    sandbox = True  # `registries.services` consults the sandbox's outage switch first (outages.py)
 
     def __init__(self, population: Population | None = None, fail: str | None = None, **_options):
         self._population = population
