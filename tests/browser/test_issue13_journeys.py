@@ -135,8 +135,9 @@ def apply_for_a_camp_referral(page) -> str:
         "#file-status_income_documents",
         files=[{"name": "income.png", "mimeType": "image/png", "buffer": png_bytes()}],
     )
-    # the civil registry's documents: offered, not demanded; uploaded here because the completeness
-    # check counts them as missing until the registries are asked (at review: see the report)
+    # the civil registry's documents: offered, not demanded; uploaded here because the demo recipient
+    # and this child are not on the sandbox civil registry's record, which answers "no record" when
+    # asked at filing: the copy is then the applicant's to bring (decision 0029)
     for code in ("child_birth_certificate", "marriage_or_divorce_certificate"):
         page.set_input_files(
             f"#file-{code}",

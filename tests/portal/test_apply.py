@@ -106,9 +106,14 @@ def test_apply_step_by_step_after_hours_gives_the_date_and_why(demo):
         "medical_certificate_071u",
         "status_income_documents",
     ]
-    # the same step as the API: submitted with the draft's key, registered by the system at once
+    # the same step as the API: submitted with the draft's key, registered by the system at once;
+    # then the registries are asked with the application's consent (decision 0029)
     assert case.idempotency_key.startswith("portal-draft-")
-    assert list(case.events.values_list("action", flat=True)) == ["submit", "register_on_portal"]
+    assert list(case.events.values_list("action", flat=True)) == [
+        "submit",
+        "register_on_portal",
+        "collect_registry_data",
+    ]
     assert case.registered_on == dt.date(2026, 3, 3)  # after hours: the next working day
     assert case.number in done and case.due_date.strftime("%d.%m.%Y") in done
     assert "03.03.2026" in done and "Why this date" in done

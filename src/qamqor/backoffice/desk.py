@@ -155,6 +155,9 @@ def accept(request, slug: str):
     except (CaseError, ValidationError) as exc:
         ctx["error"] = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         return render(request, "backoffice/desk_accept.html", ctx, status=400)
+    # the operator gets the registries' documents through the gateway before checking the package
+    # (`003` §8): what they hold is not asked of the recipient (decision 0029)
+    actions.ask_registries_on_filing(case, actor=request.user)
     messages.success(
         request,
         _("Application %(number)s filed. Check the package: accept it, or refuse to accept it.")

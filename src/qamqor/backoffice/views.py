@@ -107,6 +107,7 @@ def _case_context(request, case, bound: dict | None = None) -> dict:
         "version": version,
         "events": list(case.events.all()),
         "documents": list(case.documents.all()),
+        "package": selectors.package(case, timezone.now()),
         "facts": sorted(sources.items()),
         "decision": case.decisions.order_by("-decided_at", "-id").first(),
         "actions": forms,
@@ -188,6 +189,13 @@ def _details(error, version) -> list[str]:
         for item in value if isinstance(value, list | tuple) else [value]:
             if key in ("missing_documents", "expired_documents") and isinstance(item, str):
                 out.append(names.get(item, item))
+            elif key == "from_registry" and isinstance(item, dict):
+                from qamqor.registries.types import REGISTRY_NAMES
+
+                registry = REGISTRY_NAMES.get(item.get("registry") or "")
+                out.append(
+                    f"{names.get(item.get('code'), item.get('code'))} — {in_lang(registry) or item.get('registry')}"
+                )
             elif key == "missing_facts" and isinstance(item, dict):
                 sources = ", ".join(source_label(a) for a in item.get("accepted", []))
                 out.append(f"{item.get('fact')} — {sources}" if sources else str(item.get("fact")))

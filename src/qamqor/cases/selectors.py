@@ -314,3 +314,40 @@ def custody_clock(case: Application, now: dt.datetime) -> dict:
         "days_left": max(0, (local(ends).date() - local(now).date()).days),
         "step": step,
     }
+
+
+def package(case: Application, at: dt.datetime) -> dict:
+    """The case's documents as the completeness check sees them (`gate.missing_documents`), named
+    from its pinned version: the copies held (uploaded, on paper, or supplied by a registry), the
+    documents a state information system holds with the registry's state (received, pending, not
+    asked yet, not found, no consent), the documents missing from the applicant and those expired
+    (decision 0029). Empty lists once the case is closed (the check no longer runs)."""
+    from qamqor.cases.actions.gate import missing_documents
+    from qamqor.registries.types import REGISTRY_NAMES
+
+    version = version_of(case)
+    names = {d.code: d.name for d in version.documents}
+    held = [
+        {
+            "code": d.code,
+            "name": names.get(d.code),
+            "source": d.source,
+            "source_label": d.get_source_display(),
+            "registry": d.registry,
+            "registry_name": REGISTRY_NAMES.get(d.registry) if d.registry else None,
+            "received_at": d.received_at,
+            "valid_until": d.valid_until,
+        }
+        for d in case.documents.all()
+    ]
+    out = {"held": held, "from_registry": [], "missing": [], "expired": []}
+    if case.status in TERMINAL:
+        return out
+    found = missing_documents(case, at=at)
+    out["from_registry"] = [
+        {**d, "name": names.get(d["code"]), "registry_name": REGISTRY_NAMES.get(d["registry"])}
+        for d in found.from_registry
+    ]
+    out["missing"] = [{"code": c, "name": names.get(c)} for c in found.missing]
+    out["expired"] = [{"code": c, "name": names.get(c)} for c in found.expired]
+    return out

@@ -67,6 +67,16 @@ WITHDRAWABLE = (
     Status.OBJECTION_TERM_LAPSED,
 )
 
+# Before the review: the registries are asked for the documents they hold from submission on (the
+# `collect_registry_data` move stays in place; decision 0029).
+BEFORE_REVIEW = (
+    Status.SUBMITTED,
+    Status.REGISTERED,
+    Status.IN_TRANSIT,
+    Status.AT_PROVIDER,
+    Status.COMPLETENESS_CHECKED,
+)
+
 # Decided: a complaint about the decision may redo it (a refusal that becomes a grant).
 DECIDED = (
     Status.REFUSED,
@@ -240,6 +250,19 @@ TABLE: tuple[Transition, ...] = (
         PROVIDER_STAFF + (SYSTEM,),
         "registry",
         label="data received from the state information systems",
+    ),
+    # the registries asked for the documents they hold as soon as the application is in, so that the
+    # completeness check never asks the applicant for them (decision 0029)
+    *(
+        Transition(
+            "collect_registry_data",
+            (st,),
+            st,
+            PROVIDER_STAFF + (OPERATOR, SYSTEM),
+            "registry",
+            label="data received from the state information systems",
+        )
+        for st in BEFORE_REVIEW
     ),
     Transition(
         "lapse_objection_term",

@@ -22,7 +22,7 @@ from qamqor.cases.actions.review import (
     record_notice_delivery,
 )
 from qamqor.cases.models import Application, Channel
-from qamqor.cases.transitions import Status
+from qamqor.cases.transitions import BEFORE_REVIEW, Status
 
 
 def _on_query_deferred(sender, pending, **kwargs):
@@ -43,7 +43,14 @@ def _on_query_answered(sender, pending, answer=None, **kwargs):
     if not pending.case_id:
         return
     case = Application.objects.filter(pk=pending.case_id).first()
-    if case is None or case.status != Status.AWAITING_REGISTRY_DATA or waiting_for_case(case.pk).exists():
+    if case is None or waiting_for_case(case.pk).exists():
+        return
+    if case.status in BEFORE_REVIEW or case.status == Status.IN_REVIEW:
+        # asked at submission and silent then: the answers (documents and facts) are recorded now,
+        # so that the completeness check and the gate see the registry's documents (decision 0029)
+        collect_registry_data(case, at=pending.answered_at, announce=True)
+        return
+    if case.status != Status.AWAITING_REGISTRY_DATA:
         return
     receive_registry_data(case, at=pending.answered_at)
     collect_registry_data(case, at=pending.answered_at)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,7 @@ def _status_context(request, case) -> dict:
         "decision": decision,
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
         "issued": selectors.issued_documents(case, _lang()),
+        "package": selectors.package(case, timezone.now()),
         "complaints": complaints_of_case(request.user, case),
         "can_complain": getattr(request.user, "role", "") == "recipient",
     }

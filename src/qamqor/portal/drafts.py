@@ -6,7 +6,8 @@ the draft only after its input passed, and the scans are stored at once (`docume
 Which documents to upload is the pinned version's list for the portal channel with its conditions
 over the answers (as the completeness check reads it, `cases.actions.gate.missing_documents`): a
 document a registry can supply is offered, not demanded (the registries are asked once the
-application is in, `003_4cf6e905af0d21d2.txt` §8)."""
+application is in, `003_4cf6e905af0d21d2.txt` §8; if the registry then has no record the copy is
+asked on the status page, decision 0029)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from qamqor.portal import questionnaire
+from qamqor.registries.prefill import document_query
 from qamqor.rules.logic import Context, as_condition
 
 SESSION_KEY = "portal_drafts"
@@ -116,5 +118,6 @@ def documents_wanted(catalog, version, draft: dict, on: dt.date) -> list[Wanted]
             continue
         if d.condition is not None and as_condition(d.condition)(ctx) is False:
             continue
-        out.append(Wanted(d, d.registry is None, draft["uploads"].get(d.code)))
+        # required unless a registry this system asks holds it (as `gate.missing_documents` counts it)
+        out.append(Wanted(d, document_query(d.code, d.registry) is None, draft["uploads"].get(d.code)))
     return out

@@ -5,7 +5,8 @@ system accepts at once, `002_eefeb2ec619131ea.txt` annex 11 §7) with the draft'
 idempotency key — a repeated click or a retry returns the same application — and attaches the
 draft's scans to it through `cases.actions.issuing.attach_upload` (checked again by content, stored
 for `application:<id>`), all in one transaction: a refusal leaves nothing behind and the draft as
-it was."""
+it was. Then, with the consent the application carries, the registries are asked for what they
+hold (`actions.ask_registries_on_filing`, decision 0029)."""
 
 from __future__ import annotations
 
@@ -54,4 +55,6 @@ def apply(draft: dict, *, slug: str, user, provider, at=None):
             upload = Upload.objects.get(pk=ref["id"], owner_ref=drafts.owner(draft))
             data = storage.read(upload.storage_name)
             attach_upload(case, actor=user, code=code, fileobj=_Named(data, upload.original_name), at=at)
+    if not submitted.replayed:
+        actions.ask_registries_on_filing(case, at=at)
     return submitted

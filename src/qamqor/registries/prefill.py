@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qamqor.registries import services
+from qamqor.registries.models import RegistryQuery
 from qamqor.registries.types import REGISTRY_NAMES, Source
 
 
@@ -53,12 +54,68 @@ def _categories_named(version) -> frozenset[str]:
         for e in g.unless:
             walk(e.when.source)
     return frozenset(found - {"intentional", "negligent"})
+
+
 # Documents a registry can supply: (registry, method, whose IIN: applicant | child).
 DOCUMENT_QUERIES: dict[str, tuple[str, str, str]] = {
     "population": ("population", "identity", "applicant"),
     "civil_registry:birth": ("civil_registry", "birth", "child"),
     "civil_registry:marriage": ("civil_registry", "marriages", "applicant"),
 }
+
+
+def document_query(code: str, registry: str | None) -> tuple[str, str, str] | None:
+    """(registry, method, whose IIN) this layer asks for the document `code` the definition says
+    `registry` holds; None where none is asked (no registry, or the digital-documents service, which
+    shares a document only after its owner's one-time password, `003_4cf6e905af0d21d2.txt` §8)."""
+    key = registry
+    if registry == "civil_registry":
+        key = "civil_registry:marriage" if "marriage" in code else "civil_registry:birth"
+    return DOCUMENT_QUERIES.get(key or "")
+
+
+# What the ledger says of a document the registries are asked for (`document_states`).
+RECEIVED, NOT_FOUND, PENDING, NO_CONSENT, NOT_ASKED = (
+    "received",
+    "not_found",
+    "pending",
+    "no_consent",
+    "not_asked",
+)
+_STATE_OF_OUTCOME = {
+    "answered": RECEIVED,
+    "not_found": NOT_FOUND,
+    "failed": PENDING,
+    "no_consent": NO_CONSENT,
+}
+
+
+def document_states(
+    case_id: int | None, documents, *, applicant: str, child: str | None
+) -> dict[str, tuple[str, str]]:
+    """{code: (registry, state)} for each `(code, registry)` of `documents` this layer asks a
+    registry for: the latest ledger entry of that query for the case — received, not found, pending
+    (the registry did not answer; the query is retried, `services.retry_pending`), no consent — or
+    not asked yet."""
+    wanted = {}
+    for code, registry in documents:
+        q = document_query(code, registry)
+        if q is not None:
+            kind, method, whose = q
+            wanted[code] = (registry, (kind, method, applicant if whose == "applicant" else child))
+    if not wanted:
+        return {}
+    latest: dict[tuple, str] = {}
+    if case_id is not None:
+        rows = RegistryQuery.objects.filter(
+            case_id=case_id, registry__in={k[0] for _r, k in wanted.values()}
+        ).order_by("at", "id")
+        for r in rows.values_list("registry", "method", "subject_iin", "outcome"):
+            latest[r[:3]] = r[3]
+    return {
+        code: (registry, _STATE_OF_OUTCOME.get(latest.get(key, ""), NOT_ASKED))
+        for code, (registry, key) in wanted.items()
+    }
 
 
 class _Asker:
@@ -147,7 +204,9 @@ def _fact_rules(
             return None
         items = [
             {
-                "category": c.category if c.category in named else ("intentional" if c.intentional else "negligent"),
+                "category": c.category
+                if c.category in named
+                else ("intentional" if c.intentional else "negligent"),
                 "kind": "conviction",
                 "expunged": c.expunged,
                 "prosecution_terminated_rehabilitating": c.prosecution_terminated_art35,
@@ -257,10 +316,7 @@ def prefill_case(
     for doc in version.documents:
         entry = {"code": doc.code, "name": doc.name.as_dict(), "citation": doc.citation.as_dict()}
         reg = doc.registry
-        key = reg
-        if reg == "civil_registry":
-            key = "civil_registry:marriage" if "marriage" in doc.code else "civil_registry:birth"
-        q = DOCUMENT_QUERIES.get(key or "")
+        q = document_query(doc.code, reg)
         ans = None
         if q is not None:
             kind, method, whose = q

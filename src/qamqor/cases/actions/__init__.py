@@ -5,7 +5,7 @@ the gate (`gate.verdict`) that `move_case` runs for every decision move.
 - `intake`: submit, register_on_portal, register_at_provider, accept_at_front_office,
   send_by_courier, receive_at_provider
 - `completeness`: check_completeness, refuse_to_accept
-- `review`: start_review, collect_registry_data, await_registry_data, receive_registry_data,
+- `review`: start_review, collect_registry_data, ask_registries_on_filing, await_registry_data, receive_registry_data,
   record_official_findings, hold_hearing, record_notice_delivery, lapse_objection_term
 - `notices`: notify_recipient (the recipient's message of each stage, `qamqor.notifications`)
 - `decision`: decide, grant, issue_preliminary_refusal, issue_final_refusal
@@ -43,6 +43,7 @@ from qamqor.cases.actions.result import (
     transfer_to_provider,
 )
 from qamqor.cases.actions.review import (
+    ask_registries_on_filing,
     await_registry_data,
     collect_registry_data,
     hold_hearing,
@@ -58,6 +59,7 @@ __all__ = [
     "Submission",
     "accept_at_front_office",
     "apply_automated",
+    "ask_registries_on_filing",
     "await_registry_data",
     "check_completeness",
     "collect_registry_data",

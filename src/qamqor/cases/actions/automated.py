@@ -265,7 +265,7 @@ def apply_automated(
         case = submitted.case
         if submitted.replayed:  # a concurrent retry with the same key won
             return _replay(case, iin, service_slug)
-        pre = collect_registry_data(case, at=at)
+        pre = collect_registry_data(case, at=at, announce=False)
         not_examined = _not_examined(case, version, at)
         if pre["awaiting"]:
             # a registry did not answer: the request is kept, the query retried (registries); the case

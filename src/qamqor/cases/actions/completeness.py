@@ -3,7 +3,9 @@
 
 Both compute what the package lacks from the definition (`gate.missing_documents`): the check passes
 only a complete package, and the refusal lists exactly what is missing or expired — an official can
-neither pass an incomplete package nor refuse a complete one.
+neither pass an incomplete package nor refuse a complete one. A document a state information system
+holds is not the applicant's to bring (`003` §8, `002` annex 11 §9): while its registry has not
+answered it is neither missing nor a reason to refuse (decision 0029).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def _package_guard(check_complete: bool):
     def guard(locked, at, t):
         found = missing_documents(locked, at=at)
         details = {"missing_documents": found.missing, "expired_documents": found.expired}
+        if found.from_registry:
+            # a document a state information system holds is the registry's to give, not the
+            # applicant's: listed apart with its state, never among the missing unless the registry
+            # answered it has no record (decision 0029)
+            details["from_registry"] = found.from_registry
         if check_complete and not found.complete:
             raise IncompletePackage(
                 _("The package is incomplete: %(docs)s") % {"docs": ", ".join(found.missing + found.expired)},

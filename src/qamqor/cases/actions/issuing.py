@@ -281,6 +281,18 @@ def document_events(case: Application) -> list[CaseEvent]:
 BEFORE_COMPLETENESS = (Status.SUBMITTED, Status.REGISTERED, Status.IN_TRANSIT, Status.AT_PROVIDER)
 
 
+def _not_found_in_registry(case: Application, code: str, at: dt.datetime) -> bool:
+    """The registry the definition names for `code` answered it holds no record: the document is then
+    the applicant's to bring (the requirements lists' "when the IS has no record"), and the recipient
+    may attach it until the decision, since nobody could ask for it before the registry answered (the
+    texts give no term for it: decision 0029)."""
+    from qamqor.cases.actions.gate import missing_documents
+
+    return any(
+        d["code"] == code and d["state"] == "not_found" for d in missing_documents(case, at=at).from_registry
+    )
+
+
 def attach_upload(case: Application, *, actor, code: str, fileobj, at: dt.datetime | None = None):
     """A scan of the document `code` (a document of the case's pinned version for its channel),
     checked and stored by `documents.uploads.accept_upload`, recorded as the case's `Document` (source
@@ -303,7 +315,11 @@ def attach_upload(case: Application, *, actor, code: str, fileobj, at: dt.dateti
             _("Only the applicant or the staff handling the case attach documents."), code="uploader"
         )
     check_scope(case, actor, role)
-    if role == RECIPIENT and case.status not in BEFORE_COMPLETENESS:
+    if (
+        role == RECIPIENT
+        and case.status not in BEFORE_COMPLETENESS
+        and not _not_found_in_registry(case, code, at)
+    ):
         raise RoleNotAllowed(
             _("Documents can be attached only until the package is checked for completeness."),
             code="after_completeness",

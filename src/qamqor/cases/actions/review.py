@@ -11,6 +11,7 @@ lapse of the objection term (the definition's `hearing_objection` step) follow a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 
@@ -24,9 +25,10 @@ from qamqor.cases.actions.issuing import document_guard
 from qamqor.cases.actions.moves import move_case
 from qamqor.cases.exceptions import DeadlinePassed
 from qamqor.cases.models import Application, CaseEvent, Document, DocumentSource
-from qamqor.cases.transitions import Status
+from qamqor.cases.transitions import BEFORE_REVIEW, Status
 
 TRAINING_FACT = "applicant.psych_training_certificate"
+log = logging.getLogger("qamqor.cases")
 
 
 def start_review(case, *, actor, at=None, expected_version=None, idempotency_key=None) -> CaseEvent:
@@ -52,6 +54,8 @@ def consent_of(case: Application, at: dt.datetime):
     if found is not None:
         return found
     return give_consent(
+        # the portal's request signed by the recipient, or the consent box of a paper application
+        method=Consent.Method.PORTAL if case.channel == "portal" else Consent.Method.APPLICATION,
         recipient_iin=case.applicant.iin,
         subject_iins=[c.iin for c in case.children.all()],
         at=case.consent_at or at,
@@ -155,12 +159,18 @@ def _collected(case: Application, idempotency_key: str | None) -> dict | None:
     }
 
 
-def collect_registry_data(case, *, actor=None, at=None, expected_version=None, idempotency_key=None) -> dict:
+def collect_registry_data(
+    case, *, actor=None, at=None, expected_version=None, idempotency_key=None, announce: bool = True
+) -> dict:
     """Ask the registries (once only: what they answered is recorded) for the documents and the facts
     the rules read; record each answer with its source. Returns the prefill summary (documents
     supplied or asked for, facts found, queries still waiting). A registry that does not answer parks
     the case in "awaiting registry data" with this step's key (the query waits and is retried:
-    `registries.services`); a retry with the same key is answered from what the first did."""
+    `registries.services`); a retry with the same key is answered from what the first did. Made in
+    review, and from submission on (the portal's application, the counter's; the case stays where it
+    is): a document a registry holds is then never asked of the applicant (decision 0029);
+    `announce=False` (the fully automated path, which records its own steps) writes no event before
+    the review."""
     from qamqor.registries.prefill import prefill_case
 
     replayed = _collected(case, idempotency_key)
@@ -190,7 +200,15 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
         _record_supplied_documents(case, pre["documents"], at)
         _training_certificate(case, version, consent, at)
         case.refresh_from_db()
-        payload = {"received": sorted(pre["facts_meta"]), "awaiting": list(pre["awaiting"])}
+        payload = {
+            "received": sorted(pre["facts_meta"]),
+            "awaiting": list(pre["awaiting"]),
+            "documents": [
+                {"code": d["code"], "registry": d["registry"], "status": d["status"]}
+                for d in pre["documents"]
+                if d.get("registry")
+            ],
+        }
         if case.status == Status.IN_REVIEW and pre["awaiting"]:
             await_registry_data(
                 case,
@@ -201,10 +219,12 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
                 idempotency_key=idempotency_key,
                 payload=payload,
             )
-        elif case.status == Status.IN_REVIEW:
+        elif case.status == Status.IN_REVIEW or (announce and case.status in BEFORE_REVIEW):
+            # before the review a silent registry leaves the case where it is, its documents shown as
+            # pending and never asked of the applicant (decision 0029)
             move_case(
                 case,
-                Status.IN_REVIEW,
+                case.status,
                 action="collect_registry_data",
                 actor=actor,
                 at=at,
@@ -213,6 +233,19 @@ def collect_registry_data(case, *, actor=None, at=None, expected_version=None, i
                 payload=payload,
             )
     return pre
+
+
+def ask_registries_on_filing(case, *, actor=None, at=None) -> dict | None:
+    """Right after an application is filed (the portal's, the counter's), with the consent it carries
+    (decision 0025): `collect_registry_data`, so that a document a registry holds is never asked of
+    the applicant (`003` §8, `002` annex 11 §9; decision 0029). The filed application stands whatever
+    happens here: a silent registry leaves a query retried until it answers (`registries.tasks`), and
+    an error is logged and left to the review, which asks again. None when nothing could be asked."""
+    try:
+        return collect_registry_data(case, actor=actor, at=at, announce=True)
+    except Exception:  # noqa: BLE001 - the application is filed; the review asks the registries again
+        log.exception("registries not asked for application %s", case.pk)
+        return None
 
 
 def _awaited_registries(pending_ids) -> list[str]:
