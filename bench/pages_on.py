@@ -5,7 +5,8 @@
 
 The officer's queue (`astana-officer`, a page of 100 rows), the case page (cases of that provider),
 and a recipient's list and status page (the history applicant with the most applications, given a
-recipient account if they have none). p50 and p99 in ms, targets as in `pages.py` (issue 13).
+recipient account if they have none), and the monitoring dashboard as a provider's head and as the
+auditor (all providers; 20 requests each). p50 and p99 in ms, targets as in `pages.py` (issues 13, 16).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pages import TARGET_P50, TARGET_P99, timed  # noqa: E402
+from pages import DASHBOARD_TARGET, TARGET_P50, TARGET_P99, timed  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -57,9 +58,11 @@ def main(argv=None) -> int:
     print(
         f"{Application.objects.count():,} cases in the database; the recipient has {len(mine)} application(s)"
     )
-    staff, citizen, anonymous = Client(), Client(), Client()
+    staff, citizen, anonymous, chief, everyone = Client(), Client(), Client(), Client(), Client()
     staff.force_login(officer)
     citizen.force_login(recipient)
+    chief.force_login(users.get(username="astana-head"))
+    everyone.force_login(users.get(username="demo-auditor"))
     pages = [
         ("static file (baseline)", anonymous, ["/static/qamqor/pages.css"]),
         ("officer's queue (100 rows a page)", staff, ["/backoffice/"]),
@@ -70,12 +73,17 @@ def main(argv=None) -> int:
             citizen,
             [f"/portal/applications/{rng.choice(mine)}/" for _ in range(20)],
         ),
+        ("dashboard (provider's head)", chief, ["/backoffice/monitoring/"]),
+        ("dashboard (auditor: all)", everyone, ["/backoffice/monitoring/"]),
     ]
     for _label, client, urls in pages:  # warm-up
         timed(client, urls, 3)
-    print(f"{'page':34} {'p50 ms':>8} {'p99 ms':>8}  target p50 ≤ {TARGET_P50:g}, p99 ≤ {TARGET_P99:g}")
+    print(
+        f"{'page':34} {'p50 ms':>8} {'p99 ms':>8}  target p50 ≤ {TARGET_P50:g}, p99 ≤ {TARGET_P99:g}; "
+        f"dashboard ≤ {DASHBOARD_TARGET:g}"
+    )
     for label, client, urls in pages:
-        p50, p99 = timed(client, urls, args.requests)
+        p50, p99 = timed(client, urls, args.requests if not label.startswith("dashboard") else 20)
         print(f"{label:34} {p50:8.2f} {p99:8.2f}")
     return 0
 

@@ -49,6 +49,8 @@ PAGES = {
     "portal:code-request": "public",
     "portal:code-verify": "public",
     "portal:outbox": "demo",
+    "portal:signature-sign-in": "public",
+    "portal:demo-key": "demo",  # a demo recipient's sandbox key container (tests/authz/test_signin_pages.py)
     "portal:apply-start": "own",
     "portal:apply": "own",
     "portal:applications": "own",

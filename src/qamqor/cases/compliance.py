@@ -73,8 +73,8 @@ def compliance(
     user, *, start: dt.date, end: dt.date, now: dt.datetime, today: dt.date, service: str | None = None
 ) -> list[Row]:
     """One row per service, provider and month of the due date, in one query: the cases the user may
-    see (the case layer's own visibility, as a subquery), each joined once to the moment of its
-    first result (the events' partial index `caseevent_result`), counted by outcome with GROUP BY."""
+    see (the case layer's own visibility, as a subquery), each with the moment of its first result
+    (looked up in the events' partial index `caseevent_result`), counted by outcome with GROUP BY."""
     qs = _counted(user, start, end)
     if service:
         qs = qs.filter(service_slug=service)
@@ -82,24 +82,29 @@ def compliance(
     inner, inner_params = columns.query.sql_with_params()  # unordered: no sort of every case
     ops, tz = connection.ops, timezone.get_current_timezone_name()
     month, month_params = ops.date_trunc_sql("month", "c.due_date", (), None)
-    done_day, done_day_params = ops.datetime_cast_date_sql("d.done_at", (), tz)
+    done_day, done_day_params = ops.datetime_cast_date_sql("c.done_at", (), tz)
     passed = "((c.due_at IS NOT NULL AND c.due_at < %s) OR (c.due_at IS NULL AND c.due_date < %s))"
     late = (
-        f"((c.due_at IS NOT NULL AND d.done_at > c.due_at) OR (c.due_at IS NULL AND {done_day} > c.due_date))"
+        f"((c.due_at IS NOT NULL AND c.done_at > c.due_at) OR (c.due_at IS NULL AND {done_day} > c.due_date))"
     )
     events = CaseEvent._meta.db_table
-    # our table names and the ORM's own SQL text; every value is bound (params below)
+    # The first result of each case in scope, looked up case by case in the events' partial index
+    # (`caseevent_result`): the cost follows the cases counted, not the whole history's events.
+    # Our table names and the ORM's own SQL text; every value is bound (params below).
     sql = f"""
-        WITH done AS (
-            SELECT application_id, MIN(at) AS done_at FROM {events}
-            WHERE to_status IN (%s, %s) GROUP BY application_id
-        ), c AS ({inner})
+        WITH c AS (
+            SELECT x.*, (
+                SELECT MIN(e.at) FROM {events} e
+                WHERE e.application_id = x.id AND e.to_status IN (%s, %s)
+            ) AS done_at
+            FROM ({inner}) x
+        )
         SELECT c.service_slug, c.provider_id, {month} AS month,
-            SUM(CASE WHEN d.done_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END),
-            SUM(CASE WHEN d.done_at IS NOT NULL AND {late} THEN 1 ELSE 0 END),
-            SUM(CASE WHEN d.done_at IS NULL AND {passed} THEN 1 ELSE 0 END),
-            SUM(CASE WHEN d.done_at IS NULL AND NOT {passed} THEN 1 ELSE 0 END)
-        FROM c LEFT JOIN done d ON d.application_id = c.id
+            SUM(CASE WHEN c.done_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END),
+            SUM(CASE WHEN c.done_at IS NOT NULL AND {late} THEN 1 ELSE 0 END),
+            SUM(CASE WHEN c.done_at IS NULL AND {passed} THEN 1 ELSE 0 END),
+            SUM(CASE WHEN c.done_at IS NULL AND NOT {passed} THEN 1 ELSE 0 END)
+        FROM c
         GROUP BY 1, 2, 3
     """  # nosec B608
     params = [
