@@ -35,6 +35,7 @@ from qamqor.catalog.batch import evaluate_batch, service_plan, table_from_docume
 from qamqor.catalog.loader import load_draft_service
 from qamqor.catalog.model import Catalog, Service
 from qamqor.rules import vector
+from qamqor.rules.calendar import ALMATY
 from qamqor.rules.vector import DECISIONS, FactsTable
 
 # what a recorded decision counts as, beside the engine's answers
@@ -114,11 +115,14 @@ def _cases_in_scope(slug: str, decided: tuple[dt.date, dt.date] | None):
     if decided is None:
         return cases.exclude(status__in=list(TERMINAL)), {}
     start, end = decided
+    # the period's days in Almaty as a range of moments (no conversion of every row's moment)
+    first = dt.datetime.combine(start, dt.time.min, tzinfo=ALMATY)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=ALMATY)
     in_period = Decision.objects.filter(
         application__service_slug=slug,
         kind__in=list(_RECORDED),
-        decided_at__date__gte=start,
-        decided_at__date__lte=end,
+        decided_at__gte=first,
+        decided_at__lt=after,
     )
     recorded = {}
     if connection.vendor == "postgresql":  # the last one of each case, picked by the database
