@@ -61,6 +61,7 @@ PAGES = {
     "portal:issued-pdf": "case",
     "portal:status": "case",
     "portal:withdraw": "case",
+    "portal:attach": "case",
     "portal:complaint-new": "case",
     "portal:complaint": "complaint",
     "portal:complaint-escalate": "complaint",

@@ -153,13 +153,23 @@ def test_a_birth_the_civil_registry_does_not_hold_is_asked_of_the_applicant(demo
         assert found.missing == ["child_birth_certificate"]
         page = text(c.get(f"/portal/applications/{case.pk}/"))
         assert "not found: a copy is needed from the applicant" in page
-        # the recipient uploads it; the package is complete and passes the check
+        # the status page offers to send the copy; a file that is no document is refused there and
+        # changes nothing; the scan is taken, the package is complete and passes the check
+        assert f'action="/portal/applications/{case.pk}/documents/"' in page
+        bad = io.BytesIO(b"not a scan at all")
+        bad.name = "birth.pdf"
         r = c.post(
-            f"/api/v1/applications/{case.pk}/documents/",
+            f"/portal/applications/{case.pk}/documents/", {"code": "child_birth_certificate", "file": bad}
+        )
+        assert r.status_code == 400 and 'role="alert"' in text(r)
+        assert package(case)[0].missing == ["child_birth_certificate"]
+        r = c.post(
+            f"/portal/applications/{case.pk}/documents/",
             {"code": "child_birth_certificate", "file": pdf_file("birth.pdf")},
         )
-        assert r.status_code in (200, 201), r.content
+        assert r.status_code == 302 and r["Location"] == f"/portal/applications/{case.pk}/"
         assert package(case)[0].missing == []
+        assert "Send a missing copy" not in text(c.get(f"/portal/applications/{case.pk}/"))
         actions.check_completeness(case, actor=officer)
 
 

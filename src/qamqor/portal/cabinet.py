@@ -4,17 +4,22 @@ why), and withdrawal — reads through `cases.selectors`, the one write through 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qamqor.cases import actions, selectors
+from qamqor.cases.actions.issuing import attach_upload
 from qamqor.cases.exceptions import AccessDenied, CaseError
 from qamqor.complaints.selectors import complaints_of_case
+from qamqor.documents.uploads import UploadRejected
 from qamqor.documents.views import pdf_response
 
 
@@ -46,7 +51,9 @@ def _status_context(request, case) -> dict:
         "decision": decision,
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
         "issued": selectors.issued_documents(case, _lang()),
-        "package": selectors.package(case, timezone.now()),
+        "package": (package := selectors.package(case, timezone.now())),
+        "can_attach": getattr(request.user, "role", "") == "recipient" and bool(wanted_codes(package)),
+        "attach_codes": wanted_codes(package),
         "complaints": complaints_of_case(request.user, case),
         "can_complain": getattr(request.user, "role", "") == "recipient",
     }
@@ -86,4 +93,49 @@ def withdraw(request, pk: int):
             request, "portal/status.html", ctx, status=409 if exc.code == "concurrent_update" else 400
         )
     messages.success(request, _("Your application has been withdrawn."))
+    return redirect("portal:status", pk=case.pk)
+
+
+# --- a copy the package still lacks, sent from the status page ------------------------------------
+# A document missing or expired, or one a state information system answered it does not hold
+# (decision 0029: the copy is then the applicant's to bring, until the decision). The case layer's
+# `attach_upload` decides whether it may still be attached and checks the file; a refused file
+# changes nothing and is answered on the same page.
+
+
+class AttachForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Document"), max_length=80)
+    file = forms.FileField(label=gettext_lazy("Scan of the document (PDF, JPEG or PNG)"))
+
+
+def wanted_codes(package: dict) -> list[str]:
+    """What the recipient can still send: the documents missing or expired (not the consent)."""
+    return [d["code"] for d in package["missing"] + package["expired"] if d["code"] != "consent"]
+
+
+@require_POST
+@login_required(login_url="sign-in")
+def attach_document(request, pk: int):
+    case = _case(request.user, pk, "upload_document")
+    form = AttachForm(request.POST, request.FILES)
+    error = None
+    if not form.is_valid():
+        error = _("Choose the document and the file to send.")
+    else:
+        try:
+            attach_upload(
+                case, actor=request.user, code=form.cleaned_data["code"], fileobj=form.cleaned_data["file"]
+            )
+        except UploadRejected as exc:
+            error = str(exc.message)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except CaseError as exc:
+            error = str(exc)
+    if error is not None:
+        case.refresh_from_db()
+        ctx = _status_context(request, case)
+        ctx["attach_error"] = error
+        return render(request, "portal/status.html", ctx, status=400)
+    messages.success(request, _("The document has been sent with your application."))
     return redirect("portal:status", pk=case.pk)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("applications/", cabinet.applications, name="applications"),
     path("applications/<int:pk>/", cabinet.status, name="status"),
     path("applications/<int:pk>/withdraw/", cabinet.withdraw, name="withdraw"),
+    path("applications/<int:pk>/documents/", cabinet.attach_document, name="attach"),
     path("applications/<int:pk>/complaints/new/", complaints.new, name="complaint-new"),
     path("complaints/<int:cid>/", complaints.complaint, name="complaint"),
     path("complaints/<int:cid>/escalate/", complaints.escalate, name="complaint-escalate"),
