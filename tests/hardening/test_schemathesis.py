@@ -132,7 +132,9 @@ def test_no_server_error_anywhere_in_the_schema(server, username, tmp_path):
             "--phases",
             "examples,fuzzing",
             "--workers",
-            "2",
+            # two threads by default; the full run takes 1 (CPython 3.11 raced once in ast.parse
+            # inside hypothesis with two: docs/reliability.md R4)
+            os.environ.get("QAMQOR_SCHEMATHESIS_WORKERS", "2"),
             "--seed",
             "15",
             "--request-timeout",
