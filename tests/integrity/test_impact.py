@@ -7,7 +7,6 @@ agrees with the batch on every case; the report counts by direction, ground, pro
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from helpers import at, package, run_cli
 from qamqor.cases import actions as sv
 from qamqor.cases.impact import analyse_impact
 from qamqor.cases.models import CaseEvent, Decision
-from qamqor.catalog.loader import DEFINITIONS_DIR
+from qamqor.catalog.drafts import draft_without_ground
 from qamqor.demo.placements import clean_rows
 
 pytestmark = pytest.mark.django_db
@@ -35,17 +34,7 @@ DECLARED = {
 
 def _draft(tmp_path: Path, drop_item: int = 11) -> Path:
     """The shipped definition plus a version from 01.01.2027 without ground `drop_item`."""
-    src = yaml.safe_load((DEFINITIONS_DIR / f"{SLUG}.yaml").read_text(encoding="utf-8"))
-    last = src["versions"][-1]
-    new = copy.deepcopy(last)
-    last["in_force_until"] = "2027-01-01"
-    new.update(id="draft-2027", in_force_from="2027-01-01")
-    new.pop("editions_not_in_sources_before", None)
-    new["grounds"] = [g for g in new["grounds"] if g["item"] != drop_item]
-    src["versions"].append(new)
-    path = tmp_path / "draft-amendment.yaml"  # any file name: a draft is not yet the catalogue's
-    path.write_text(yaml.safe_dump(src, allow_unicode=True), encoding="utf-8")
-    return path
+    return draft_without_ground(SLUG, drop_item, tmp_path)
 
 
 def _open_case(world, applicant, child, *, income, findings=None):

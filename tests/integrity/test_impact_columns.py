@@ -16,7 +16,7 @@ from django.db import connection
 from qamqor.cases.actions.common import catalog
 from qamqor.cases.impact import read_scope
 from qamqor.cases.models import Application, CaseFact
-from qamqor.catalog.batch import evaluate_batch
+from qamqor.catalog.batch import evaluate_batch, tables_equal
 
 from .test_impact import SLUG, WHEN, _open_case
 
@@ -24,21 +24,7 @@ from .test_impact import SLUG, WHEN, _open_case
 def _same_table(a, b):
     assert list(a.ids) == list(b.ids)
     assert np.array_equal(a.days, b.days) and np.array_equal(a.provider_ids, b.provider_ids)
-    assert set(a.table.columns) == set(b.table.columns) and set(a.table.lists) == set(b.table.lists)
-    for path, want in b.table.columns.items():
-        got = a.table.columns[path]
-        assert (got.kind, got.categories, got.integral) == (want.kind, want.categories, want.integral), path
-        for name in ("values", "missing", "null"):
-            x, y = getattr(got, name), getattr(want, name)
-            assert (x is None) == (y is None), (path, name, x, y)
-            assert x is None or np.array_equal(x, y), (path, name, x, y)
-    for path, want in b.table.lists.items():
-        got = a.table.lists[path]
-        for name in ("state", "offsets", "ok"):
-            assert np.array_equal(getattr(got, name), getattr(want, name)), (path, name)
-        assert set(got.fields) == set(want.fields)
-        for field, col in want.fields.items():
-            assert np.array_equal(got.fields[field].values, col.values), (path, field)
+    assert tables_equal(a.table, b.table) is None, tables_equal(a.table, b.table)
 
 
 def _row(case, path, value, source=None, **extra):
@@ -183,3 +169,52 @@ def test_a_past_period_is_read_in_columns_too(pop, world, tmp_path):
         "by_provider_month",
     ):
         assert a[key] == b[key], key
+
+
+def test_the_comparison_notices_one_changed_cell():
+    """`tables_equal`, which the readers' comparison rests on, names a difference of one value, one
+    absent row or one list item."""
+    import copy
+
+    from qamqor.catalog.batch import table_from_documents
+
+    cat = catalog()
+    docs = [
+        {"applicant": {"monthly_income": 10, "birth_date": "1990-01-02", "convictions": []}},
+        {"applicant": {"monthly_income": 20, "convictions": [{"kind": "theft"}]}},
+    ]
+    base = table_from_documents(cat, SLUG, docs)
+    assert tables_equal(base, table_from_documents(cat, SLUG, copy.deepcopy(docs))) is None
+    changed = copy.deepcopy(docs)
+    changed[1]["applicant"]["monthly_income"] = 21
+    assert "monthly_income" in tables_equal(base, table_from_documents(cat, SLUG, changed))
+    absent = copy.deepcopy(docs)
+    del absent[0]["applicant"]["birth_date"]
+    assert "birth_date" in tables_equal(base, table_from_documents(cat, SLUG, absent))
+    item = copy.deepcopy(docs)
+    item[1]["applicant"]["convictions"][0]["kind"] = "fraud"
+    assert "convictions" in tables_equal(base, table_from_documents(cat, SLUG, item))
+
+
+def test_a_day_is_real_exactly_when_the_calendar_has_it():
+    """The reader's check of YYYY-MM-DD days agrees with `datetime.date` (leap years, 1900 and 2000
+    included), as the scalar path's parser does."""
+    from qamqor.cases.impact_columns import _real_days
+
+    def real(v: int) -> bool:
+        try:
+            dt.date(v // 10000, v // 100 % 100, v % 100)
+        except ValueError:
+            return False
+        return True
+
+    days = np.array(
+        [
+            y * 10000 + m * 100 + d
+            for y in (1899, 1900, 1996, 2000, 2023, 2024)
+            for m in range(14)
+            for d in range(33)
+        ],
+        np.int32,
+    )
+    assert _real_days(days).tolist() == [real(int(v)) for v in days]

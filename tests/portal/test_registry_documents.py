@@ -235,3 +235,22 @@ def test_a_decision_waits_for_a_registry_still_silent(demo, family):
         "child_birth_certificate",
         "marriage_or_divorce_certificate",
     }
+
+
+def test_after_the_check_the_page_takes_no_copy_the_registries_did_not_refuse(demo, family):
+    """The status page's upload is the case layer's `attach_upload`: once the package is checked, a
+    copy of a document nobody asked for again is refused on the page, and nothing is stored."""
+    from qamqor.cases import actions
+
+    officer = demo("astana-officer")
+    with time_machine.travel(MONDAY, tick=True):
+        c, case = apply(recipient(family), family["child"])
+        actions.check_completeness(case, actor=officer)
+        held = case.documents.count()
+        r = c.post(
+            f"/portal/applications/{case.pk}/documents/",
+            {"code": "medical_certificate_071u", "file": pdf_file("again.pdf")},
+        )
+        assert r.status_code == 400 and 'role="alert"' in text(r)
+        assert case.documents.count() == held
+        assert "Send a missing copy" not in text(c.get(f"/portal/applications/{case.pk}/"))

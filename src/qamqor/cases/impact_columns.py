@@ -16,7 +16,6 @@ one snapshot; it needs no write and may run on a replica (docs/deployment.md).
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -358,7 +357,14 @@ def _scalar_column(n: int, groups, path: str) -> Column:
     return Column("string", arr, missing, nl, categories=cats)
 
 
-_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
+def _real_days(x: np.ndarray) -> np.ndarray:
+    """Which YYYYMMDD numbers are days of the calendar: built as a day from year, month and day,
+    a real one reads back the same (30 February becomes 2 March and does not)."""
+    y, m, d = x // 10000, x // 100 % 100, x % 100
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1)
+    months = (y.astype("int64") - 1970) * 12 + np.clip(m, 1, 12) - 1
+    days = months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(d, 1, 31) - 1)
+    return ok & (days.astype("datetime64[M]") == months.astype("datetime64[M]"))
 
 
 def _date_column(n: int, groups, path: str) -> Column:
@@ -371,13 +377,7 @@ def _date_column(n: int, groups, path: str) -> Column:
         present[rows] = True
         if kind == "date":
             x = values
-            y, m, d = x // 10000, x // 100 % 100, x % 100
-            ok = (m >= 1) & (m <= 12) & (d >= 1) & (y >= 1)
-            ok &= d <= _DAYS[np.clip(m, 0, 12)]
-            feb29 = (m == 2) & (d == 29)
-            leap = np.array([calendar.isleap(int(v)) for v in y[feb29]], bool) if feb29.any() else None
-            if leap is not None:
-                ok[np.flatnonzero(feb29)[~leap]] = False
+            ok = _real_days(x)
             arr[rows] = np.where(ok, x, 0)
             null[rows[~ok]] = True
         elif kind == "null":

@@ -29,6 +29,7 @@ __all__ = [
     "evaluate_batch",
     "service_plan",
     "table_from_documents",
+    "tables_equal",
 ]
 
 _PLANS: dict[tuple[int, str], tuple[Catalog, Plan]] = {}
@@ -157,3 +158,38 @@ def evaluate_batch(
     on = as_date_array(dates)
     result = vector.evaluate(plan, table, on, chunk=chunk)
     return BatchResult(catalog, service, plan, table, on, result)
+
+
+def tables_equal(a: FactsTable, b: FactsTable) -> str | None:
+    """None when the two tables hold the same facts column for column (kinds, categories, values,
+    absent and null rows, list structure and item fields); else the first difference, named."""
+    if a.n != b.n or set(a.columns) != set(b.columns) or set(a.lists) != set(b.lists):
+        return f"shape: {a.n} vs {b.n} rows, columns {sorted(a.columns)} vs {sorted(b.columns)}"
+
+    def same(x, y) -> bool:
+        return (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+
+    def column_difference(where: str, x: vector.Column, y: vector.Column) -> str | None:
+        if (x.kind, x.categories, x.integral) != (y.kind, y.categories, y.integral):
+            return f"{where}: kind {x.kind}{x.categories} vs {y.kind}{y.categories}"
+        for name in ("values", "missing", "null"):
+            if not same(getattr(x, name), getattr(y, name)):
+                return f"{where}: {name} differ"
+        return None
+
+    for path, col in b.columns.items():
+        if (diff := column_difference(path, a.columns[path], col)) is not None:
+            return diff
+    for path, lc in b.lists.items():
+        other = a.lists[path]
+        for name in ("state", "offsets", "ok"):
+            if not np.array_equal(getattr(other, name), getattr(lc, name)):
+                return f"{path}: {name} differ"
+        if set(other.fields) != set(lc.fields):
+            return f"{path}: item fields differ"
+        for field_name, col in lc.fields.items():
+            if (
+                diff := column_difference(f"{path}[].{field_name}", other.fields[field_name], col)
+            ) is not None:
+                return diff
+    return None

@@ -52,8 +52,7 @@ def _status_context(request, case) -> dict:
         "can_withdraw": "withdraw" in selectors.allowed_actions(request.user, case),
         "issued": selectors.issued_documents(case, _lang()),
         "package": (package := selectors.package(case, timezone.now())),
-        "can_attach": getattr(request.user, "role", "") == "recipient" and bool(wanted_codes(package)),
-        "attach_codes": wanted_codes(package),
+        "attach_choices": attach_choices(request.user, package),
         "complaints": complaints_of_case(request.user, case),
         "can_complain": getattr(request.user, "role", "") == "recipient",
     }
@@ -108,9 +107,12 @@ class AttachForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Scan of the document (PDF, JPEG or PNG)"))
 
 
-def wanted_codes(package: dict) -> list[str]:
-    """What the recipient can still send: the documents missing or expired (not the consent)."""
-    return [d["code"] for d in package["missing"] + package["expired"] if d["code"] != "consent"]
+def attach_choices(user, package: dict) -> list[dict]:
+    """What the recipient can still send from the status page: the documents missing or expired
+    (not the consent, given with the application); none for anyone else."""
+    if getattr(user, "role", "") != "recipient":
+        return []
+    return [d for d in package["missing"] + package["expired"] if d["code"] != "consent"]
 
 
 @require_POST

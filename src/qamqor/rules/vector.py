@@ -266,7 +266,7 @@ def _put(doc: dict, path: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def _column_from_values(values: Sequence[Any], *, date: bool, where: str) -> Column:
+def column_from_values(values: Sequence[Any], *, date: bool, where: str) -> Column:
     """A typed column from Python values (MISSING for an absent key)."""
     n = len(values)
     missing = np.fromiter((v is MISSING for v in values), dtype=bool, count=n)
@@ -302,9 +302,6 @@ def _column_from_values(values: Sequence[Any], *, date: bool, where: str) -> Col
         (index.get(v, -1) if isinstance(v, str) else -1 for v in values), dtype=np.int32, count=n
     )
     return Column("string", arr, m, nl, categories=cats)
-
-
-column_from_values = _column_from_values  # public name, for readers that build columns themselves
 
 
 def _kind_of(v: Any, where: str) -> str:
@@ -1574,7 +1571,7 @@ def table_from_documents(documents: Sequence[Mapping[str, Any]], plan: Plan) -> 
     table = FactsTable(n)
     for path in sorted(plan.fact_paths - plan.list_paths):
         values = [lookup(d, path) for d in documents]
-        table.columns[path] = _column_from_values(values, date=path in plan.date_paths, where=path)
+        table.columns[path] = column_from_values(values, date=path in plan.date_paths, where=path)
     for path in sorted(plan.list_paths):
         table.lists[path] = list_column([lookup(d, path) for d in documents], plan, path)
     return table
@@ -1603,7 +1600,7 @@ def list_column(values: Sequence[Any], plan: Plan, path: str) -> ListColumn:
     lc = ListColumn(state, offsets, ok)
     for name in sorted(plan.item_fields.get(path, ())):
         field_values = [x.get(name, MISSING) if isinstance(x, Mapping) else MISSING for x in items]
-        lc.fields[name] = _column_from_values(
+        lc.fields[name] = column_from_values(
             field_values, date=(path, name) in plan.item_date_fields, where=f"{path}[].{name}"
         )
     return lc
