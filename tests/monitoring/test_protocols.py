@@ -66,19 +66,63 @@ def test_the_first_delivery_after_an_outage_sends_the_backlog_now(run_on_commit)
     assert min(StageOutbox.objects.values_list("next_attempt_at", flat=True)) > now + dt.timedelta(minutes=5)
 
     set_sandbox_failures(fail_always=False)
-    queued = []
-    original = services.enqueue_delivery
-    services.enqueue_delivery = lambda pk, run_after=None: queued.append(pk)
+    drains = []
+    original = services.enqueue_drains
+    services.enqueue_drains = drains.append  # the backlog's size, for the drain tasks to queue
     try:
         with run_on_commit():
             assert services.deliver(rows[0].pk, now=now, force=True).status == "delivered"
     finally:
-        services.enqueue_delivery = original
+        services.enqueue_drains = original
     waiting = StageOutbox.objects.filter(status="pending")
     assert waiting.count() == 3 and all(r.next_attempt_at == now for r in waiting)
-    assert sorted(queued) == sorted(r.pk for r in rows[1:])  # each queued to go now
-    for row in rows[1:]:  # and due: not "not_due" until its old retry time
-        assert services.deliver(row.pk, now=now).status == "delivered"
+    assert drains == [3]  # one drain for the backlog, not a second task per row (decision 0032)
+    assert services.drain() == {"counts": {"delivered": 3}, "more": False}  # due: not "not_due"
+    assert not StageOutbox.objects.filter(status="pending").exists() and SandboxStage.objects.count() == 4
+
+
+def test_the_drain_goes_in_batches_and_stops_when_the_system_refuses_again(settings):
+    from qamqor.monitoring.models import StageOutbox
+
+    settings.QAMQOR_MONITORING = {**settings.QAMQOR_MONITORING, "DRAIN_BATCH": 2, "DRAIN_TASKS": 4}
+    rows = _rows(5)
+    assert services.drain() == {"counts": {"delivered": 2}, "more": True}  # the task queues the next
+    set_sandbox_failures(fail_always=True)
+    out = services.drain()
+    assert out == {"counts": {"failed": 1}, "more": False}  # one refused call, not one per row
+    assert StageOutbox.objects.filter(status="pending", attempts=0).count() == 2
+    assert sorted(StageOutbox.objects.filter(status="delivered").values_list("pk", flat=True)) == [
+        rows[0].pk,
+        rows[1].pk,
+    ]
+    from qamqor.rules.retry import drain_tasks
+
+    assert [drain_tasks(n, 200) for n in (0, 1, 200, 201, 5000)] == [0, 1, 1, 2, 25]
+
+
+def test_the_probe_tries_one_waiting_stage_when_nothing_is_due():
+    """After the load stops, nothing new is sent: without the probe the return of the system is noticed
+    only when the oldest back-off (grown to 8 minutes) runs out (bench/crash.py R2 run 4: 346 s)."""
+    from qamqor.monitoring.models import StageOutbox
+
+    rows = _rows(3)
+    set_sandbox_failures(fail_always=True)
+    now = T0
+    for _round in range(4):
+        for row in rows:
+            services.deliver(row.pk, now=now, force=True)
+        now += dt.timedelta(seconds=30)
+    assert services.probe(now=now).status == "failed"  # still down: one call, not three
+    assert StageOutbox.objects.aggregate(n=__import__("django").db.models.Sum("attempts"))["n"] == 13
+    set_sandbox_failures(fail_always=False)
+    outcome = services.probe(now=now)
+    assert outcome.status == "delivered"
+    assert all(r.next_attempt_at == now for r in StageOutbox.objects.filter(status="pending"))
+    # a due row is its own probe: the probe sends nothing more
+    assert services.probe(now=now) is None and SandboxStage.objects.count() == 1
+    # and with nothing ever refused there is nothing to probe
+    StageOutbox.objects.all().update(status="delivered")
+    assert services.probe(now=now) is None
 
 
 def test_a_later_outage_opens_a_new_protocol():

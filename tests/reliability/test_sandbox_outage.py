@@ -40,7 +40,7 @@ def _back_now(kind: str) -> None:
 
 
 def test_the_first_answer_after_an_outage_asks_the_other_waiting_queries_now(
-    pop, django_capture_on_commit_callbacks
+    pop, django_capture_on_commit_callbacks, monkeypatch
 ):
     now = timezone.now()
     subject = pop.iin_of(10)
@@ -57,12 +57,64 @@ def test_the_first_answer_after_an_outage_asks_the_other_waiting_queries_now(
             next_attempt_at=now + dt.timedelta(minutes=8 + minutes)  # grown back-off
         )
     _back_now("population")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    drains = []
+    monkeypatch.setattr(registries, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
+    with django_capture_on_commit_callbacks(execute=True):
         assert registries.retry_pending(pending[0].pk, at=now).status == "answered"
-    # the two others are due now and their retries queued, not left to wait out eight minutes
+    # the two others are due now and one drain is queued for them (decision 0032), not a second
+    # task per query beside each one's own retry, nor a wait of eight minutes
     rest = PendingQuery.objects.filter(pk__in=[p.pk for p in pending[1:]])
     assert all(p.next_attempt_at == now for p in rest)
-    assert len(callbacks) >= 2
+    assert drains == [("population", 2)]
+    assert registries.drain("population") == {"counts": {"answered": 2}, "more": False}
+    assert RegistryQuery.objects.filter(subject_iin=subject, outcome="answered").count() == 3
+
+
+def _parked(pop, n, *, minutes_back_off=8):
+    """`n` queries of the population register refused by the outage, each waiting out a back-off
+    grown to minutes."""
+    now = timezone.now()
+    subject = pop.iin_of(12)
+    consent = registries.give_consent(recipient_iin=subject, at=now - dt.timedelta(minutes=1))
+    set_outage(["population"], 600)
+    out = []
+    for _ in range(n):
+        with pytest.raises(registries.QueryDeferred) as exc:
+            registries.query_registry(
+                "population", "identity", subject, actor=None, case=None, purpose="t", consent=consent
+            )
+        out.append(exc.value.pending)
+    PendingQuery.objects.update(next_attempt_at=now + dt.timedelta(minutes=minutes_back_off))
+    return out
+
+
+def test_the_probe_asks_one_waiting_query_of_a_silent_registry(
+    pop, monkeypatch, django_capture_on_commit_callbacks
+):
+    parked = _parked(pop, 3)
+    drains = []
+    monkeypatch.setattr(registries, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
+    failed_before = RegistryQuery.objects.filter(outcome="failed").count()
+    assert registries.probe() == {"population": "waiting"}  # still down: one call, not three
+    assert RegistryQuery.objects.filter(outcome="failed").count() == failed_before + 1
+    _back_now("population")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert registries.probe() == {"population": "answered"}
+    assert PendingQuery.objects.get(pk=parked[0].pk).status == "answered"
+    assert drains == [("population", 2)]
+    # due now: a due query's own retry is the probe, nothing more is asked
+    assert registries.probe() == {}
+    assert RegistryQuery.objects.filter(outcome="answered").count() == 1
+
+
+def test_the_drain_stops_at_the_first_refusal(pop, settings):
+    settings.QAMQOR_REGISTRY_RETRY = {"DRAIN_BATCH": 2}
+    _parked(pop, 5, minutes_back_off=0)
+    _back_now("population")
+    assert registries.drain("population") == {"counts": {"answered": 2}, "more": True}
+    set_outage(["population"], 600)
+    assert registries.drain("population") == {"counts": {"waiting": 1}, "more": False}
+    assert PendingQuery.objects.filter(status="waiting").count() == 3
 
 
 def test_an_sms_during_an_outage_is_sent_exactly_once_after_the_return():
@@ -104,6 +156,43 @@ def test_an_sms_during_an_outage_is_sent_exactly_once_after_the_return():
     ]
     assert DeliveryAttempt.objects.filter(delivery=sms, ok=True).count() == 1
     assert DeliveryAttempt.objects.filter(delivery=sms, ok=False).count() == 2
+
+
+def test_a_gateway_is_probed_with_one_message_and_drained_after_its_return(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    iin = "850808400129"
+    Contact.objects.create(iin=iin, phone="+77011234567", sms=True, by_email=False)
+    t0 = timezone.now()
+    channels.set_sandbox_outage("sms", 600, now=t0)
+    sms = []
+    for n in range(3):
+        m = notifications.record_stage(
+            recipient_iin=iin,
+            case_ref=20 + n,
+            event_ref=n,
+            stage="registered",
+            at=t0,
+            data={"number": f"KZ-{n}"},
+        )
+        d = m.deliveries.get(channel="sms")
+        assert notifications.deliver(d.pk, now=t0, worker="w1").status == "failed"
+        sms.append(d)
+    later = t0 + dt.timedelta(seconds=5)  # every message waits out its back-off: nothing is due
+    assert notifications.probe(now=later) == {"sms": "failed"}  # one call, not three
+    assert DeliveryAttempt.objects.filter(ok=False).count() == 4
+    drains = []
+    monkeypatch.setattr(notifications, "enqueue_drains", lambda channel, n: drains.append((channel, n)))
+    channels.SandboxSwitch.objects.filter(channel="sms").update(
+        down_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.probe(now=later) == {"sms": "delivered"}
+    assert drains == [("sms", 2)]
+    assert notifications.probe(now=later) == {}  # the rest are due: their own tasks are the probe
+    assert notifications.drain("sms", now=later) == {"counts": {"delivered": 2}, "more": False}
+    assert SandboxOutbox.objects.filter(channel="sms").count() == 3
+    assert DeliveryAttempt.objects.filter(ok=True).count() == 3
 
 
 def test_the_switch_is_off_in_production_mode(settings, pop):

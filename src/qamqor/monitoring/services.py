@@ -138,7 +138,7 @@ def backoff_seconds(attempts: int) -> int:
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    status: str  # delivered | already_delivered | not_due | failed | missing
+    status: str  # delivered | already_delivered | not_due | failed | missing | busy
     receipt: str = ""
     attempts: int = 0
     retry_at: str | None = None
@@ -148,18 +148,24 @@ class DeliveryOutcome:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
 
 
-def deliver(outbox_id: int, *, now: dt.datetime | None = None, force: bool = False) -> DeliveryOutcome:
+def deliver(
+    outbox_id: int, *, now: dt.datetime | None = None, force: bool = False, skip_locked: bool = False
+) -> DeliveryOutcome:
     """Deliver one outbox row; idempotent and safe to run in several workers at once.
 
     The row is locked (`SELECT … FOR UPDATE`; SQLite serialises writers) for the whole attempt, so
     two workers never send the same stage at once; a row already delivered is skipped; the delivery
-    key goes with the record so a resend after a crash is recognised by the receiver.
+    key goes with the record so a resend after a crash is recognised by the receiver. `force` sends a
+    row still waiting out its back-off (the probe); `skip_locked` answers "busy" instead of waiting
+    for a row another worker is sending (the drain).
     """
     now = now or timezone.now()
     retry_at = None
     with transaction.atomic():
-        row = StageOutbox.objects.select_for_update().filter(pk=outbox_id).first()
+        row = StageOutbox.objects.select_for_update(skip_locked=skip_locked).filter(pk=outbox_id).first()
         if row is None:
+            if skip_locked and StageOutbox.objects.filter(pk=outbox_id).exists():
+                return DeliveryOutcome("busy")
             return DeliveryOutcome("missing")
         if row.status == StageOutbox.Status.DELIVERED:
             return DeliveryOutcome("already_delivered", receipt=row.receipt, attempts=row.attempts)
@@ -240,7 +246,9 @@ def settle_technical_problem(row: StageOutbox, now: dt.datetime) -> None:
 
 def _send_the_backlog_now(now: dt.datetime) -> None:
     """The system answers again: every stage waiting out its back-off goes now, not at its retry time
-    (after a 10-minute outage the back-off has grown to ~8 minutes and would double the outage)."""
+    (after a 10-minute outage the back-off has grown to ~8 minutes and would double the outage). The
+    rows are made due and a few drain tasks send them in batches (decision 0032): one task per row
+    would double the queue, each row's own retry task being already there."""
     waiting = list(
         StageOutbox.objects.filter(status=StageOutbox.Status.PENDING, next_attempt_at__gt=now).values_list(
             "pk", flat=True
@@ -251,7 +259,52 @@ def _send_the_backlog_now(now: dt.datetime) -> None:
     for start in range(0, len(waiting), 1000):
         StageOutbox.objects.filter(pk__in=waiting[start : start + 1000]).update(next_attempt_at=now)
     log.info("monitoring system back: %d waiting stages sent now", len(waiting))
-    transaction.on_commit(lambda: [enqueue_delivery(pk) for pk in waiting])
+    transaction.on_commit(lambda: enqueue_drains(len(waiting)))
+
+
+def enqueue_drains(backlog: int) -> int:
+    """Queue enough drain tasks for `backlog` rows (each takes DRAIN_BATCH and queues the next while
+    rows remain); at most DRAIN_TASKS run side by side, each skipping the rows another holds."""
+    from qamqor.monitoring.tasks import drain_stages
+
+    n = min(retry.drain_tasks(backlog, int(_conf("DRAIN_BATCH"))), int(_conf("DRAIN_TASKS")))
+    for _ in range(n):
+        drain_stages.enqueue()
+    return n
+
+
+def due_rows(now: dt.datetime):
+    return StageOutbox.objects.filter(status=StageOutbox.Status.PENDING).filter(
+        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+    )
+
+
+def drain(*, limit: int | None = None, now: dt.datetime | None = None) -> dict:
+    """Send due stages oldest first, up to `limit` (DRAIN_BATCH), skipping rows another worker is
+    sending; stops at the first refusal (the system is down again: the rows keep their retries).
+    Returns the counts and whether due rows remain (the task then queues its next batch)."""
+    limit = limit or int(_conf("DRAIN_BATCH"))
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for pk in list(due_rows(now).order_by("moment", "pk").values_list("pk", flat=True)[:limit]):
+        status = deliver(pk, now=now, skip_locked=True).status
+        counts[status] = counts.get(status, 0) + 1
+        if status == "failed":
+            return {"counts": counts, "more": False}
+    more = counts.get("delivered", 0) >= limit and due_rows(now).exists()
+    return {"counts": counts, "more": more}
+
+
+def probe(*, now: dt.datetime | None = None) -> DeliveryOutcome | None:
+    """While the system is down and nothing pending is due (every stage waits out its back-off, grown
+    to minutes), send the oldest waiting stage now: its success is the return, and the backlog goes
+    at once (`settle_technical_problem`). One call per run of the probe job, not one per row."""
+    now = now or timezone.now()
+    pending = StageOutbox.objects.filter(status=StageOutbox.Status.PENDING)
+    if not pending.filter(attempts__gt=0).exists() or due_rows(now).exists():
+        return None  # nothing failed, or a due row's own task is the probe
+    first = pending.order_by("next_attempt_at", "pk").values_list("pk", flat=True).first()
+    return deliver(first, now=now, force=True, skip_locked=True) if first else None
 
 
 def catch_up(*, now: dt.datetime | None = None, older_than: int = 60, limit: int = 500) -> dict:
@@ -260,10 +313,8 @@ def catch_up(*, now: dt.datetime | None = None, older_than: int = 60, limit: int
     few minutes (project.recurring), so the nightly reconciliation only proves the day."""
     now = now or timezone.now()
     due = (
-        StageOutbox.objects.filter(
-            status=StageOutbox.Status.PENDING, created_at__lt=now - dt.timedelta(seconds=older_than)
-        )
-        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        due_rows(now)
+        .filter(created_at__lt=now - dt.timedelta(seconds=older_than))
         .order_by("moment")
         .values_list("pk", flat=True)[:limit]
     )

@@ -24,6 +24,16 @@ def deliver_stage(outbox_id: int) -> dict:
 
 
 @task(queue_name="monitoring")
+def drain_stages() -> dict:
+    """One batch of the backlog after an outage (decision 0032); the next batch is queued while due
+    rows remain."""
+    result = services.drain()
+    if result["more"]:
+        drain_stages.enqueue()
+    return result
+
+
+@task(queue_name="monitoring")
 def reconcile_monitoring(day: str, chain: bool = False) -> dict:
     """Reconcile one day; with `chain`, queue tomorrow's run (a daily schedule that lives in the queue)."""
     report = services.reconcile(dt.date.fromisoformat(day))

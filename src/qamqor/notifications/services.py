@@ -127,19 +127,22 @@ class Outcome:
 
 
 def _due(now: dt.datetime):
-    return (models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lte=now)) & (
-        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
-    )
+    return _unclaimed(now) & (models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
 
 
-def claim(delivery_id: int, *, now: dt.datetime, worker: str) -> dt.datetime | None:
+def _unclaimed(now: dt.datetime):
+    return models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lte=now)
+
+
+def claim(delivery_id: int, *, now: dt.datetime, worker: str, force: bool = False) -> dt.datetime | None:
     """Take the lease of a pending, due, unclaimed delivery (a conditional UPDATE: one worker wins);
-    returns the lease's end, None when another has it, it is not due, or it is delivered."""
+    returns the lease's end, None when another has it, it is not due, or it is delivered. `force`
+    takes one still waiting out its back-off (the probe), never one another worker holds."""
     until = now + dt.timedelta(seconds=float(_conf("CLAIM_SECONDS")))
     with transaction.atomic():
         n = (
             Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING)
-            .filter(_due(now))
+            .filter(_unclaimed(now) if force else _due(now))
             .update(claimed_until=until, claimed_by=worker[:64])
         )
     return until if n else None
@@ -156,13 +159,15 @@ def _not_claimed(delivery_id: int, now: dt.datetime) -> Outcome:
     return Outcome("not_due", d.attempts, retry_at=d.next_attempt_at)
 
 
-def deliver(delivery_id: int, *, now: dt.datetime | None = None, worker: str = "") -> Outcome:
+def deliver(
+    delivery_id: int, *, now: dt.datetime | None = None, worker: str = "", force: bool = False
+) -> Outcome:
     """Send one delivery once: claim it, send it (outside any transaction: a slow gateway holds no
     lock), record the attempt. Exactly one successful attempt is ever recorded per delivery (the
     partial unique constraint): a worker whose lease ran out while it was sending finds the
-    delivery recorded by the other and records nothing."""
+    delivery recorded by the other and records nothing. `force`: see `claim` (the probe)."""
     now, worker = now or timezone.now(), worker[:64]  # the columns' width (PostgreSQL enforces it)
-    if claim(delivery_id, now=now, worker=worker) is None:
+    if claim(delivery_id, now=now, worker=worker, force=force) is None:
         return _not_claimed(delivery_id, now)
     d = Delivery.objects.select_related("message").get(pk=delivery_id)
     m = d.message
@@ -201,8 +206,9 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, worker: str = "
 def send_the_rest_now(channel: str, now: dt.datetime) -> list[int]:
     """The channel answers again: every pending delivery by it waiting out its back-off is due now
     (after a 10-minute outage the back-off has grown to minutes: it would double the outage for the
-    recipient). Rows another worker holds are left alone (`skip_locked`); the lease still decides
-    who sends."""
+    recipient), sent by a few drain tasks in batches (decision 0032; each row's own retry task is
+    already queued, one more per row would double the queue). Rows another worker holds are left
+    alone (`skip_locked`); the lease still decides who sends."""
     with transaction.atomic():
         waiting = list(
             Delivery.objects.select_for_update(skip_locked=True)
@@ -212,9 +218,59 @@ def send_the_rest_now(channel: str, now: dt.datetime) -> list[int]:
         if not waiting:
             return []
         Delivery.objects.filter(pk__in=waiting).update(next_attempt_at=now)
-        transaction.on_commit(lambda: [enqueue(pk) for pk in waiting])
+        transaction.on_commit(lambda: enqueue_drains(channel, len(waiting)))
     log.info("%s gateway back: %d waiting deliveries sent now", channel, len(waiting))
     return waiting
+
+
+def enqueue_drains(channel: str, backlog: int) -> int:
+    from qamqor.notifications.tasks import drain_channel
+
+    n = min(retry.drain_tasks(backlog, int(_conf("DRAIN_BATCH"))), int(_conf("DRAIN_TASKS")))
+    for _ in range(n):
+        drain_channel.enqueue(channel)
+    return n
+
+
+def drain(
+    channel: str, *, worker: str = "drain", limit: int | None = None, now: dt.datetime | None = None
+) -> dict:
+    """Send the channel's due deliveries in order, up to `limit` (DRAIN_BATCH); a delivery another
+    worker holds is skipped (the claim decides); stops at the first refusal (the gateway is down
+    again). Returns the counts and whether due deliveries remain."""
+    limit = limit or int(_conf("DRAIN_BATCH"))
+    now = now or timezone.now()
+    due = Delivery.objects.filter(channel=channel, status=Delivery.Status.PENDING)
+    counts: dict[str, int] = {}
+    for pk in list(due.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:limit]):
+        status = deliver(pk, worker=worker, now=now).status
+        counts[status] = counts.get(status, 0) + 1
+        if status == "failed":
+            return {"counts": counts, "more": False}
+    more = counts.get("delivered", 0) >= limit and due.filter(_due(now)).exists()
+    return {"counts": counts, "more": more}
+
+
+def probe(*, now: dt.datetime | None = None, worker: str = "probe") -> dict[str, str]:
+    """For each gateway that refused and has nothing due (every waiting message is waiting out its
+    back-off, grown to minutes), send the oldest waiting one now: its success is the return, and the
+    rest go at once (`send_the_rest_now`). One call per gateway per run of the probe job."""
+    now = now or timezone.now()
+    out = {}
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
+    for channel in pending.filter(attempts__gt=0).order_by().values_list("channel", flat=True).distinct():
+        mine = pending.filter(channel=channel)
+        if mine.filter(_due(now)).exists():
+            continue  # a due delivery's own task is the probe
+        first = (
+            mine.filter(_unclaimed(now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first is not None:
+            out[channel] = deliver(first, now=now, worker=worker, force=True).status
+    return out
 
 
 def _proof(m: Message, channel: str, delivered_at: dt.datetime, receipt: str) -> None:

@@ -24,3 +24,15 @@ def deliver_notification(context, delivery_id: int) -> dict:
             f"delivery {delivery_id}: attempt {outcome.attempts} failed, retry at {outcome.retry_at}"
         )
     return outcome.as_dict()
+
+
+@task(queue_name="notifications", takes_context=True)
+def drain_channel(context, channel: str) -> dict:
+    """One batch of a gateway's backlog after its return (decision 0032); the next is queued while
+    due deliveries remain."""
+    result = context.task_result
+    worker = f"{(result.worker_ids or ['?'])[-1]}:{result.id}"
+    out = services.drain(channel, worker=worker)
+    if out["more"]:
+        drain_channel.enqueue(channel)
+    return out

@@ -11,6 +11,9 @@ Jobs (the intervals are operational settings, not law):
   and today's reconciliation record is brought up to date.
 - `notifications_catch_up`: every notification delivery that is due and unclaimed is sent now (its
   task was lost or is late; issue 14).
+- `outage_probe`: for the monitoring system, each gateway and each registry that refused and has
+  nothing due (every item waits out its back-off), one item is tried now: the return is noticed
+  within the probe's interval, not after a back-off grown to minutes (decision 0032).
 
 A run that is repeated (its worker died and the task was reclaimed, monitoring.leases) queues no
 second chain: the next run is queued only if none is queued yet.
@@ -54,11 +57,25 @@ def _notifications_catch_up(now: dt.datetime) -> dict:
     return {"catch_up": catch_up(now=now)}
 
 
+def _outage_probe(now: dt.datetime) -> dict:
+    from qamqor.monitoring.services import probe as probe_monitoring
+    from qamqor.notifications.services import probe as probe_gateways
+    from qamqor.registries.services import probe as probe_registries
+
+    monitoring = probe_monitoring(now=now)
+    return {
+        "monitoring": monitoring.status if monitoring else None,
+        "gateways": probe_gateways(now=now),
+        "registries": probe_registries(at=now),
+    }
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict], dt.timedelta]] = {
     "registry_sweep": (_registry_sweep, dt.timedelta(minutes=5)),
     "duty_reminders": (_duty_reminders, dt.timedelta(hours=6)),
     "monitoring_catch_up": (_monitoring_catch_up, dt.timedelta(minutes=2)),
     "notifications_catch_up": (_notifications_catch_up, dt.timedelta(minutes=2)),
+    "outage_probe": (_outage_probe, dt.timedelta(seconds=30)),
 }
 
 

@@ -79,7 +79,10 @@ INSTALLED_APPS += ["qamqor.frontoffice"]
 # Complaints and the contact centre's lookup (issue 14; above the case layer).
 INSTALLED_APPS += ["qamqor.complaints"]
 # The administration at /admin/ (Django's admin, the administrator role only, every change audited).
-INSTALLED_APPS += ["qamqor.administration", "django.contrib.admin.apps.SimpleAdminConfig"]  # ours first: its templates
+INSTALLED_APPS += [
+    "qamqor.administration",
+    "django.contrib.admin.apps.SimpleAdminConfig",
+]  # ours first: its templates
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
@@ -219,6 +222,10 @@ QAMQOR_MONITORING = {
     # law says "immediately from the moment it is detected" (003 §12-1) and does not define
     # detection: the first failure (issue 15).
     "FAILURES_BEFORE_PROTOCOL": 1,
+    # after the system's return the backlog goes in batches of DRAIN_BATCH rows, at most DRAIN_TASKS
+    # batches side by side (decision 0032)
+    "DRAIN_BATCH": 200,
+    "DRAIN_TASKS": 4,
     # the sandbox receiver's answer time (tests and demonstrations of a slow receiver)
     "SANDBOX_DELAY_SECONDS": float(os.environ.get("QAMQOR_SANDBOX_MONITORING_DELAY", "0")),
 }
@@ -238,6 +245,8 @@ QAMQOR_NOTIFICATIONS = {
     "CLAIM_SECONDS": float(os.environ.get("QAMQOR_NOTIFY_CLAIM_SECONDS", "60")),
     "BACKOFF_BASE_SECONDS": 30,
     "BACKOFF_MAX_SECONDS": 3600,
+    "DRAIN_BATCH": 200,  # after a gateway's return, as the monitoring feed (decision 0032)
+    "DRAIN_TASKS": 4,
 }
 EMAIL_TIMEOUT = 20
 for _key in ("EMAIL_HOST", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "DEFAULT_FROM_EMAIL"):

@@ -42,6 +42,8 @@ RETRY_DEFAULTS = {
     "BACKOFF_MAX_SECONDS": 900,
     "AT_RISK_WORKING_DAYS": 1,  # warn when the case's term ends within this many working days
     "AT_RISK_MINUTES": 10,  # ... or within this many minutes (minute terms)
+    "DRAIN_BATCH": 100,  # after a registry's return its waiting queries go in batches (decision 0032)
+    "DRAIN_TASKS": 4,
 }
 
 
@@ -305,11 +307,21 @@ def _schedule(pending: PendingQuery) -> None:
     transaction.on_commit(enqueue)
 
 
-def retry_pending(pending_id: int, *, at: dt.datetime | None = None) -> PendingQuery:
-    """One more attempt at a waiting query (no-op if it was answered meanwhile)."""
+def retry_pending(
+    pending_id: int, *, at: dt.datetime | None = None, skip_locked: bool = False
+) -> PendingQuery:
+    """One more attempt at a waiting query (no-op if it was answered meanwhile; with `skip_locked`,
+    also when another worker is asking it now: the drain)."""
     at = at or timezone.now()
     with transaction.atomic():
-        p = PendingQuery.objects.select_for_update().select_related("consent").get(pk=pending_id)
+        p = (
+            PendingQuery.objects.select_for_update(skip_locked=skip_locked)
+            .select_related("consent")
+            .filter(pk=pending_id)
+            .first()
+        )
+        if p is None:
+            return PendingQuery.objects.get(pk=pending_id)  # held by another worker (or DoesNotExist)
         if p.status != PendingQuery.Status.WAITING:
             return p
         try:
@@ -352,7 +364,9 @@ def retry_pending(pending_id: int, *, at: dt.datetime | None = None) -> PendingQ
 def retry_the_rest_now(kind: str, at: dt.datetime) -> list[int]:
     """The registry answers again: its other waiting queries are asked now, not at their back-off time
     (after a 10-minute outage the back-off has grown to minutes and would lengthen the wait of every
-    case parked for it). Rows another worker holds are left to their own retry (`skip_locked`)."""
+    case parked for it), by a few drain tasks in batches (decision 0032: each query's own retry task
+    is already queued; one more per query would double the queue). Rows another worker holds are
+    left to their own retry (`skip_locked`)."""
     with transaction.atomic():
         waiting = list(
             PendingQuery.objects.select_for_update(skip_locked=True)
@@ -362,10 +376,67 @@ def retry_the_rest_now(kind: str, at: dt.datetime) -> list[int]:
         if not waiting:
             return []
         PendingQuery.objects.filter(pk__in=waiting).update(next_attempt_at=at)
-        for pk in waiting:
-            _schedule(PendingQuery(pk=pk, next_attempt_at=at))
+        transaction.on_commit(lambda: enqueue_drains(kind, len(waiting)))
     log.info("registry %s answers again: %d waiting queries asked now", kind, len(waiting))
     return waiting
+
+
+def enqueue_drains(kind: str, backlog: int) -> int:
+    """Queue the drain tasks of `backlog` waiting queries of `kind`; if the queue is unavailable the
+    sweep still finds them (they are due)."""
+    from qamqor.registries.tasks import drain_registry
+
+    n = min(retry.drain_tasks(backlog, retry_setting("DRAIN_BATCH")), retry_setting("DRAIN_TASKS"))
+    try:
+        for _ in range(n):
+            drain_registry.enqueue(kind)
+    except Exception:  # noqa: BLE001 - the rows are the source of truth; `sweep` retries them
+        log.exception("could not enqueue the drain of registry %s", kind)
+    return n
+
+
+def _due_for(kind: str, at: dt.datetime):
+    return PendingQuery.objects.filter(
+        registry=kind, status=PendingQuery.Status.WAITING, next_attempt_at__lte=at
+    )
+
+
+def drain(kind: str, *, limit: int | None = None, at: dt.datetime | None = None) -> dict:
+    """Ask the registry's due waiting queries, oldest first, up to `limit` (DRAIN_BATCH), skipping
+    those another worker is asking; stops at the first that fails (the registry is down again: the
+    rest keep their retries). Returns the counts and whether due queries remain."""
+    limit = limit or retry_setting("DRAIN_BATCH")
+    counts: dict[str, int] = {}
+    for pk in list(
+        _due_for(kind, timezone.now()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    ):
+        p = retry_pending(pk, skip_locked=True)
+        counts[p.status] = counts.get(p.status, 0) + 1
+        if p.status == PendingQuery.Status.WAITING and p.attempts and p.next_attempt_at > timezone.now():
+            return {"counts": counts, "more": False}  # it failed again
+    more = counts.get(PendingQuery.Status.ANSWERED, 0) >= limit and _due_for(kind, timezone.now()).exists()
+    return {"counts": counts, "more": more}
+
+
+def probe(*, at: dt.datetime | None = None) -> dict[str, str]:
+    """For each registry with waiting queries none of which is due (each waits out a back-off grown
+    to minutes), ask the oldest now: its answer is the registry's return, and the rest are asked at
+    once (`retry_the_rest_now`). One query per registry per run of the probe job (decision 0032)."""
+    at = at or timezone.now()
+    waiting = PendingQuery.objects.filter(status=PendingQuery.Status.WAITING)
+    out = {}
+    for kind in waiting.order_by().values_list("registry", flat=True).distinct():
+        if _due_for(kind, at).exists():
+            continue  # the due query's own retry is the probe
+        first = (
+            waiting.filter(registry=kind)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first is not None:
+            out[kind] = retry_pending(first, at=at, skip_locked=True).status
+    return out
 
 
 def sweep(*, at: dt.datetime | None = None) -> dict:

@@ -17,3 +17,13 @@ def retry_registry_query(pending_id: int) -> dict:
 def sweep_registry_queries() -> dict:
     """Retry what is due and warn about terms at risk (safety net if an enqueued retry was lost)."""
     return services.sweep()
+
+
+@task()
+def drain_registry(kind: str) -> dict:
+    """One batch of a registry's waiting queries after its return (decision 0032); the next batch is
+    queued while due queries remain."""
+    out = services.drain(kind)
+    if out["more"]:
+        drain_registry.enqueue(kind)
+    return out

@@ -15,3 +15,10 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     `cap`. No failure yet (attempts ≤ 1) waits `base`. The type follows the arguments (ints give an int)."""
     doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
     return min(base * 2**doublings, cap)
+
+
+def drain_tasks(backlog: int, batch: int) -> int:
+    """How many batches of `batch` rows take a `backlog` (at least one when there is any)."""
+    if backlog <= 0:
+        return 0
+    return -(-backlog // max(batch, 1))
