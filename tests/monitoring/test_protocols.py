@@ -157,3 +157,17 @@ def test_a_stage_that_never_failed_does_not_hold_the_protocol_open():
     assert services.deliver(held.pk, now=T0, force=True).status == "delivered"
     assert TechnicalProblemProtocol.objects.get().status == "closed"
     assert not fresh.held_by_protocols.exists()
+
+
+def test_the_drain_goes_before_the_overdue_retries_of_the_outage():
+    """The queue runs by priority, then by the time a task may run: a task queued to run at once
+    sorts after every overdue retry (bench/crash.py R2 at 3,000 cases: the drains waited 4.5 minutes
+    behind them). The drain after a return has its own priority (decision 0032)."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    row = _rows(1)[0]
+    for minutes in (1, 2, 3):
+        services.enqueue_delivery(row.pk, run_after=timezone.now() - dt.timedelta(minutes=minutes))
+    assert services.enqueue_drains(1) == 1
+    assert DBTaskResult.objects.ready().first().task_path == "qamqor.monitoring.tasks.drain_stages"

@@ -280,19 +280,21 @@ def due_rows(now: dt.datetime):
 
 
 def drain(*, limit: int | None = None, now: dt.datetime | None = None) -> dict:
-    """Send due stages oldest first, up to `limit` (DRAIN_BATCH), skipping rows another worker is
-    sending; stops at the first refusal (the system is down again: the rows keep their retries).
-    Returns the counts and whether due rows remain (the task then queues its next batch)."""
+    """Send due stages oldest first, up to `limit` (DRAIN_BATCH) sent, skipping rows another worker
+    is sending (the drains side by side leapfrog each other); stops at the first refusal (the system
+    is down again: the rows keep their retries). Returns the counts and whether due rows remain (the
+    task then queues its next batch)."""
     limit = limit or int(_conf("DRAIN_BATCH"))
     now = now or timezone.now()
     counts: dict[str, int] = {}
-    for pk in list(due_rows(now).order_by("moment", "pk").values_list("pk", flat=True)[:limit]):
+    for pk in list(due_rows(now).order_by("moment", "pk").values_list("pk", flat=True)[: limit * 2]):
         status = deliver(pk, now=now, skip_locked=True).status
         counts[status] = counts.get(status, 0) + 1
         if status == "failed":
             return {"counts": counts, "more": False}
-    more = counts.get("delivered", 0) >= limit and due_rows(now).exists()
-    return {"counts": counts, "more": more}
+        if counts.get("delivered", 0) >= limit:
+            break
+    return {"counts": counts, "more": due_rows(now).exists()}
 
 
 def probe(*, now: dt.datetime | None = None) -> DeliveryOutcome | None:

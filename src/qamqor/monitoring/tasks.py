@@ -7,6 +7,7 @@ import datetime as dt
 from django_tasks import task
 
 from qamqor.monitoring import services
+from qamqor.rules.retry import DRAIN_PRIORITY
 
 
 class MonitoringDeliveryFailed(Exception):
@@ -23,7 +24,7 @@ def deliver_stage(outbox_id: int) -> dict:
     return outcome.as_dict()
 
 
-@task(queue_name="monitoring")
+@task(queue_name="monitoring", priority=DRAIN_PRIORITY)
 def drain_stages() -> dict:
     """One batch of the backlog after an outage (decision 0032); the next batch is queued while due
     rows remain."""

@@ -235,20 +235,22 @@ def enqueue_drains(channel: str, backlog: int) -> int:
 def drain(
     channel: str, *, worker: str = "drain", limit: int | None = None, now: dt.datetime | None = None
 ) -> dict:
-    """Send the channel's due deliveries in order, up to `limit` (DRAIN_BATCH); a delivery another
-    worker holds is skipped (the claim decides); stops at the first refusal (the gateway is down
-    again). Returns the counts and whether due deliveries remain."""
+    """Send the channel's due deliveries in order, up to `limit` (DRAIN_BATCH) sent; a delivery another
+    worker holds is skipped (the claim decides; the drains side by side leapfrog each other); stops
+    at the first refusal (the gateway is down again). Returns the counts and whether due deliveries
+    remain (the task then queues its next batch)."""
     limit = limit or int(_conf("DRAIN_BATCH"))
     now = now or timezone.now()
     due = Delivery.objects.filter(channel=channel, status=Delivery.Status.PENDING)
     counts: dict[str, int] = {}
-    for pk in list(due.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:limit]):
+    for pk in list(due.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[: limit * 2]):
         status = deliver(pk, worker=worker, now=now).status
         counts[status] = counts.get(status, 0) + 1
         if status == "failed":
             return {"counts": counts, "more": False}
-    more = counts.get("delivered", 0) >= limit and due.filter(_due(now)).exists()
-    return {"counts": counts, "more": more}
+        if counts.get("delivered", 0) >= limit:
+            break
+    return {"counts": counts, "more": due.filter(_due(now)).exists()}
 
 
 def probe(*, now: dt.datetime | None = None, worker: str = "probe") -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from qamqor.notifications import services
+from qamqor.rules.retry import DRAIN_PRIORITY
 
 
 class NotificationDeliveryFailed(Exception):
@@ -26,7 +27,7 @@ def deliver_notification(context, delivery_id: int) -> dict:
     return outcome.as_dict()
 
 
-@task(queue_name="notifications", takes_context=True)
+@task(queue_name="notifications", takes_context=True, priority=DRAIN_PRIORITY)
 def drain_channel(context, channel: str) -> dict:
     """One batch of a gateway's backlog after its return (decision 0032); the next is queued while
     due deliveries remain."""

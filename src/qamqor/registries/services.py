@@ -402,20 +402,21 @@ def _due_for(kind: str, at: dt.datetime):
 
 
 def drain(kind: str, *, limit: int | None = None, at: dt.datetime | None = None) -> dict:
-    """Ask the registry's due waiting queries, oldest first, up to `limit` (DRAIN_BATCH), skipping
-    those another worker is asking; stops at the first that fails (the registry is down again: the
+    """Ask the registry's due waiting queries, oldest first, up to `limit` (DRAIN_BATCH) answered,
+    skipping those another worker is asking; stops at the first that fails (the registry is down again: the
     rest keep their retries). Returns the counts and whether due queries remain."""
     limit = limit or retry_setting("DRAIN_BATCH")
+    at = at or timezone.now()
+    due = _due_for(kind, at).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
     counts: dict[str, int] = {}
-    for pk in list(
-        _due_for(kind, timezone.now()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
-    ):
-        p = retry_pending(pk, skip_locked=True)
+    for pk in list(due[: limit * 2]):
+        p = retry_pending(pk, at=at, skip_locked=True)
         counts[p.status] = counts.get(p.status, 0) + 1
-        if p.status == PendingQuery.Status.WAITING and p.attempts and p.next_attempt_at > timezone.now():
-            return {"counts": counts, "more": False}  # it failed again
-    more = counts.get(PendingQuery.Status.ANSWERED, 0) >= limit and _due_for(kind, timezone.now()).exists()
-    return {"counts": counts, "more": more}
+        if p.status == PendingQuery.Status.WAITING and p.next_attempt_at > at:
+            return {"counts": counts, "more": False}  # it failed again: the registry is down again
+        if counts.get(PendingQuery.Status.ANSWERED, 0) >= limit:
+            break
+    return {"counts": counts, "more": _due_for(kind, at).exists()}
 
 
 def probe(*, at: dt.datetime | None = None) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from qamqor.registries import services
+from qamqor.rules.retry import DRAIN_PRIORITY
 
 
 @task()
@@ -19,7 +20,7 @@ def sweep_registry_queries() -> dict:
     return services.sweep()
 
 
-@task()
+@task(priority=DRAIN_PRIORITY)
 def drain_registry(kind: str) -> dict:
     """One batch of a registry's waiting queries after its return (decision 0032); the next batch is
     queued while due queries remain."""

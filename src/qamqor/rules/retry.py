@@ -9,6 +9,11 @@ from __future__ import annotations
 # base from overflowing after a long outage (thousands of failed attempts).
 _MAX_DOUBLINGS = 62
 
+# The queue's order is priority, then the time a task may run (django-tasks-db): a task queued to run
+# at once sorts after every overdue retry of an outage. The drain after a return goes first
+# (decision 0032); every other task keeps the default priority, 0.
+DRAIN_PRIORITY = 10
+
 
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     """Seconds to wait after `attempts` failures before the next try: base·2^(attempts−1), at most
