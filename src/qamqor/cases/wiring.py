@@ -37,7 +37,9 @@ def _on_query_deferred(sender, pending, **kwargs):
 
 def _on_query_answered(sender, pending, answer=None, **kwargs):
     """The last waiting query of a case answered: back to review with the data (recorded with their
-    source); a fully automated case is decided with no human step (decision 0009)."""
+    source); a fully automated case is decided with no human step (decision 0009). The collection
+    that left the query waiting goes on from when it was asked: what the case received since is
+    used, not asked again — the answer just retried included (once only, decision 0033)."""
     from qamqor.registries.services import waiting_for_case
 
     if not pending.case_id:
@@ -48,12 +50,12 @@ def _on_query_answered(sender, pending, answer=None, **kwargs):
     if case.status in BEFORE_REVIEW or case.status == Status.IN_REVIEW:
         # asked at submission and silent then: the answers (documents and facts) are recorded now,
         # so that the completeness check and the gate see the registry's documents (decision 0029)
-        collect_registry_data(case, at=pending.answered_at, announce=True)
+        collect_registry_data(case, at=pending.answered_at, announce=True, answered_since=pending.created_at)
         return
     if case.status != Status.AWAITING_REGISTRY_DATA:
         return
     receive_registry_data(case, at=pending.answered_at)
-    collect_registry_data(case, at=pending.answered_at)
+    collect_registry_data(case, at=pending.answered_at, answered_since=pending.created_at)
     if case.channel == Channel.PORTAL and is_fully_automated(version_of(case)):
         decide_automatically(case, at=pending.answered_at)
 

@@ -7,7 +7,8 @@ unreachable registry raises `RegistryTimeout` / `RegistryUnavailable`; "nothing 
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import typing
+from typing import Any, Protocol, runtime_checkable
 
 from qamqor.registries.types import (
     BirthRecord,
@@ -22,6 +23,7 @@ from qamqor.registries.types import (
     OtpChallenge,
     SchoolEnrolment,
     SocialAssistance,
+    rebuild,
 )
 
 
@@ -111,3 +113,9 @@ INTERFACES: dict[str, type] = {
     "social_assistance": SocialAssistanceRegistry,
     "digital_documents": DigitalDocuments,
 }
+
+
+def value_from_dict(kind: str, method: str, data: Any) -> Any:
+    """What `kind.method` returns, rebuilt from its JSON form (`services.serialise`): the method's
+    own return annotation says which record, and whether one, none or a tuple of them."""
+    return rebuild(typing.get_type_hints(getattr(INTERFACES[kind], method))["return"], data)

@@ -124,6 +124,23 @@ class RegistryQuery(AppendOnlyModel):
         )
 
 
+class QueryAnswer(models.Model):
+    """What a registry answered to a query made for a case (`RegistryAnswer.as_dict()`, "nothing on
+    record" included), kept so that the same collection of the case's registry data re-uses it
+    instead of asking again (once only: `003_4cf6e905af0d21d2.txt` §8, `002_eefeb2ec619131ea.txt`
+    annex 11 §9; `registries.prefill`, decision 0033). A table of its own, not a column of the
+    ledger: the ledger's rows are hash-chained with every column, and a column added to it would
+    change the digest of each row written before (decision 0019)."""
+
+    query = models.OneToOneField(
+        RegistryQuery, primary_key=True, on_delete=models.PROTECT, related_name="kept_answer"
+    )
+    answer = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"answer to query {self.query_id}"
+
+
 class PendingQuery(models.Model):
     """A query a registry did not answer: kept until answered, retried with back-off."""
 

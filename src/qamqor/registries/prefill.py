@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qamqor.registries import services
-from qamqor.registries.models import RegistryQuery
+from qamqor.registries.models import Outcome, QueryAnswer, RegistryQuery
 from qamqor.registries.types import REGISTRY_NAMES, Source
 
 
@@ -118,12 +118,50 @@ def document_states(
     }
 
 
-class _Asker:
-    """Asks each (registry, method, subject) once per prefill; remembers answers and failures."""
+def kept_answers(
+    case_id: int | None, consent, *, since: dt.datetime, until: dt.datetime
+) -> dict[tuple[str, str, str], services.RegistryAnswer]:
+    """{(registry, method, subject IIN): answer} this case received under `consent` from `since` to
+    `until`: for each query, its latest ledger entry in that time, when it is an answer ("nothing on
+    record" included) whose kept answer (`QueryAnswer`) is the one the ledger recorded (same registry,
+    method and sources). A failure, a refusal, another consent or an answer not kept: not here, so
+    asked again."""
+    if case_id is None or consent is None:
+        return {}
+    latest: dict[tuple, tuple] = {}
+    rows = (
+        RegistryQuery.objects.filter(case_id=case_id, consent=consent, at__gte=since, at__lte=until)
+        .exclude(registry="databank")  # the data bank is ours, asked by the case layer (`review`)
+        .order_by("at", "id")
+        .values_list("registry", "method", "subject_iin", "outcome", "id", "source_reference")
+    )
+    for registry, method, iin, outcome, query_id, reference in rows:
+        latest[(registry, method, iin)] = (outcome, query_id, reference)
+    answered = [q for outcome, q, _r in latest.values() if outcome in (Outcome.ANSWERED, Outcome.NOT_FOUND)]
+    kept = dict(QueryAnswer.objects.filter(query_id__in=answered).values_list("query_id", "answer"))
+    found = {}
+    for key, (_outcome, query_id, reference) in latest.items():
+        if query_id not in kept:
+            continue
+        answer = services.RegistryAnswer.from_dict(kept[query_id])
+        if (answer.registry, answer.method, answer.query_id) != (*key[:2], query_id) or ";".join(
+            s.reference for s in answer.sources
+        )[:120] != reference:
+            continue  # not what the ledger (hash-chained, decision 0019) says was answered: asked again
+        found[key] = answer
+    return found
 
-    def __init__(self, case, consent, actor, at, due):
+
+class _Asker:
+    """Asks each (registry, method, subject) once per prefill; remembers answers and failures. An
+    answer in `kept` (this collection's, `kept_answers`) is used instead of asking again, while the
+    consent it was given under still covers the person."""
+
+    def __init__(self, case, consent, actor, at, due, kept=None):
         self.case, self.consent, self.actor, self.at, self.due = case, consent, actor, at, due
         self.answers: dict[tuple, Any] = {}
+        self.kept: dict[tuple, Any] = dict(kept or {})
+        self.reused: list[int] = []
         self.deferred: list[int] = []
         self.no_consent = False
         self.principals: set[str] = set()
@@ -134,6 +172,9 @@ class _Asker:
             return None
         if iin not in self.principals and (self.consent is None or not self.consent.covers(iin, self.at)):
             return None  # a third person (e.g. the child's mother) not covered by the consent: not asked
+        if key not in self.answers and key in self.kept and self.consent.covers(iin, self.at):
+            self.answers[key] = self.kept[key]  # once only: answered in this collection already
+            self.reused.append(self.kept[key].query_id)
         if key not in self.answers:
             try:
                 self.answers[key] = services.query_registry(
@@ -300,13 +341,31 @@ def _set(d: dict, path: str, value) -> None:
 
 
 def prefill_case(
-    case, version, *, consent, actor=None, at: dt.datetime | None = None, due_at: dt.datetime | None = None
+    case,
+    version,
+    *,
+    consent,
+    actor=None,
+    at: dt.datetime | None = None,
+    due_at: dt.datetime | None = None,
+    answered_since: dt.datetime | None = None,
 ) -> dict:
-    """Documents supplied or asked for, and the ground facts the registries answer (`{value, source}`)."""
+    """Documents supplied or asked for, and the ground facts the registries answer (`{value, source}`).
+
+    `answered_since`: this prefill continues a collection begun then (the case layer's, when the
+    last query it left waiting answered): what the case received since under `consent`
+    (`kept_answers`) is used, only what never answered or was never asked is asked (once only,
+    `003_4cf6e905af0d21d2.txt` §8, `002_eefeb2ec619131ea.txt` annex 11 §9; decision 0033). None: a
+    new collection, every registry asked. `reused`: the ledger entries whose answers were used."""
     from django.utils import timezone
 
     at = at or timezone.now()
-    a = _Asker(case, consent, actor, at, due_at)
+    kept = (
+        kept_answers(getattr(case, "pk", None), consent, since=answered_since, until=at)
+        if answered_since is not None
+        else None
+    )
+    a = _Asker(case, consent, actor, at, due_at, kept)
     a.on = timezone.localtime(at).date()
     applicant = case.applicant.iin
     children = [c.iin for c in case.children.all()] if hasattr(case, "children") else []
@@ -358,4 +417,5 @@ def prefill_case(
         "ask": asked,
         "awaiting": a.deferred,
         "no_consent": a.no_consent,
+        "reused": sorted(set(a.reused)),
     }

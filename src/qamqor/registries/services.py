@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from qamqor.db.inserts import insert
 from qamqor.registries.adapters import AdapterRegistry, UnknownRegistry
-from qamqor.registries.interfaces import INTERFACES
-from qamqor.registries.models import Consent, Outcome, PendingQuery, RegistryQuery
+from qamqor.registries.interfaces import INTERFACES, value_from_dict
+from qamqor.registries.models import Consent, Outcome, PendingQuery, QueryAnswer, RegistryQuery
 from qamqor.registries.types import GATEWAY_BASIS, RegistryError, Source
 from qamqor.rules import retry
 from qamqor.rules.types import Citation
@@ -84,6 +84,19 @@ class RegistryAnswer:
             "sources": [s.as_dict() for s in self.sources],
             "query_id": self.query_id,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RegistryAnswer:
+        """The answer `as_dict` stored, with its typed records (a kept answer re-used, not re-asked:
+        `registries.prefill`)."""
+        kind, method = data["registry"], data["method"]
+        return cls(
+            kind,
+            method,
+            value_from_dict(kind, method, data["value"]),
+            tuple(Source.from_dict(s) for s in data.get("sources") or ()),
+            int(data["query_id"]),
+        )
 
 
 def serialise(value: Any) -> Any:
@@ -278,7 +291,10 @@ def query_registry(
                 source_reference=";".join(s.reference for s in sources)[:120],
                 **row,
             )
-            return RegistryAnswer(kind, method, value, sources, q.pk)
+            answer = RegistryAnswer(kind, method, value, sources, q.pk)
+            if case_id is not None:  # kept for the rest of the case's collection (`prefill`, decision 0033)
+                QueryAnswer.objects.create(query=q, answer=answer.as_dict())
+            return answer
     if pending is None:
         raise error
     raise QueryDeferred(pending, error)

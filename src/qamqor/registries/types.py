@@ -9,7 +9,9 @@ where each fact came from (the "once only" principle: `003_4cf6e905af0d21d2.txt`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import asdict, dataclass, field, fields
+from types import UnionType
 from typing import Any, Literal
 
 from qamqor.rules.types import REGISTRIES, Citation, Text
@@ -102,6 +104,10 @@ class Source:
     def as_dict(self) -> dict:
         return {"registry": self.registry, "reference": self.reference}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Source:
+        return cls(str(data["registry"]), str(data["reference"]))
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
@@ -118,6 +124,33 @@ class _Record:
 
     def as_dict(self) -> dict:
         return _jsonable(asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """The record `as_dict` wrote, typed again (dates, sources): a kept answer is read by the
+        same code as a fresh one (`registries.prefill`), so it must be the same record."""
+        hints = typing.get_type_hints(cls)
+        return cls(**{f.name: rebuild(hints[f.name], data.get(f.name)) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def rebuild(hint: Any, value: Any) -> Any:
+    """`value`, as `as_dict`/JSON gave it, as the type `hint` says: a date from its ISO text, a record
+    or a `Source` from its dict, a tuple of them from a list, None where the hint allows it."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, UnionType):
+        # a record's fields are `X | None`: None is handled above, so the one other member decides
+        (member,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return rebuild(member, value)
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(hint)
+        return tuple(rebuild(item, v) for v in value)
+    if hint is dt.date:
+        return dt.date.fromisoformat(value)
+    if isinstance(hint, type) and issubclass(hint, _Record | Source):
+        return hint.from_dict(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,11 +64,14 @@ def consent_of(case: Application, at: dt.datetime):
     )
 
 
-def _training_certificate(case: Application, version, consent, at: dt.datetime) -> None:
+def _training_certificate(
+    case: Application, version, consent, at: dt.datetime, answered_since: dt.datetime | None = None
+) -> None:
     """Whether the data bank holds the recipient's training certificate (asked only when the rules
     read it, the definition takes it from the data bank and the consent covers the recipient; written
     to the ledger). A record found is a fact; no record leaves the question to the other sources (a
-    certificate may predate the data bank)."""
+    certificate may predate the data bank). Not asked again in the collection that asked it already
+    (`answered_since`: its fact, if any, is recorded since)."""
     from qamqor.databank.models import TrainingCertificate
     from qamqor.registries.models import Outcome, RegistryQuery
 
@@ -76,6 +79,20 @@ def _training_certificate(case: Application, version, consent, at: dt.datetime) 
     if rule is None or "databank" not in rule.accept:
         return
     if consent is None or not consent.covers(case.applicant.iin, at):
+        return
+    if (
+        answered_since is not None
+        and RegistryQuery.objects.filter(
+            case_id=case.pk,
+            consent=consent,
+            registry="databank",
+            method="training_certificate",
+            subject_iin=case.applicant.iin,
+            at__gte=answered_since,
+            at__lte=at,
+            outcome__in=(Outcome.ANSWERED, Outcome.NOT_FOUND),
+        ).exists()
+    ):
         return
     cert = (
         TrainingCertificate.objects.filter(person_iin=case.applicant.iin, issued_on__lte=local_date(at))
@@ -155,12 +172,20 @@ def _collected(case: Application, idempotency_key: str | None) -> dict | None:
         "received": list(payload.get("received", [])),
         "awaiting": list(payload.get("awaiting", [])),
         "no_consent": False,
+        "reused": [],
         "replayed": True,
     }
 
 
 def collect_registry_data(
-    case, *, actor=None, at=None, expected_version=None, idempotency_key=None, announce: bool = True
+    case,
+    *,
+    actor=None,
+    at=None,
+    expected_version=None,
+    idempotency_key=None,
+    announce: bool = True,
+    answered_since: dt.datetime | None = None,
 ) -> dict:
     """Ask the registries (once only: what they answered is recorded) for the documents and the facts
     the rules read; record each answer with its source. Returns the prefill summary (documents
@@ -170,7 +195,17 @@ def collect_registry_data(
     review, and from submission on (the portal's application, the counter's; the case stays where it
     is): a document a registry holds is then never asked of the applicant (decision 0029);
     `announce=False` (the fully automated path, which records its own steps) writes no event before
-    the review."""
+    the review.
+
+    One collection, one question per registry (`003_4cf6e905af0d21d2.txt` §8,
+    `002_eefeb2ec619131ea.txt` annex 11 §9; decision 0033): a collection is the step made by a person,
+    at filing or by the automated path, together with its continuation when the last query it left
+    waiting answers (`cases.wiring`, which passes `answered_since`: the moment that query was first
+    asked). The continuation uses every answer the case received since under the same consent —
+    "nothing on record" included, the one just retried too — and asks only what never answered or was
+    never asked; a consent revoked meanwhile re-uses nothing (and asks nothing). A step made by a
+    person (`answered_since` None: an officer's in review, on a later day) starts a new collection
+    and asks again: the decision rests on what the registries hold when the officer asks."""
     from qamqor.registries.prefill import prefill_case
 
     replayed = _collected(case, idempotency_key)
@@ -193,12 +228,20 @@ def collect_registry_data(
         token = _collecting.set(True)
         try:
             consent = consent_of(case, at)
-            pre = prefill_case(case, version, consent=consent, actor=actor, at=at, due_at=case.due_at)
+            pre = prefill_case(
+                case,
+                version,
+                consent=consent,
+                actor=actor,
+                at=at,
+                due_at=case.due_at,
+                answered_since=answered_since,
+            )
         finally:
             _collecting.reset(token)
         record_registry_facts(case, pre["facts_meta"], consent=consent, at=at)
         _record_supplied_documents(case, pre["documents"], at)
-        _training_certificate(case, version, consent, at)
+        _training_certificate(case, version, consent, at, answered_since)
         case.refresh_from_db()
         payload = {
             "received": sorted(pre["facts_meta"]),
@@ -209,6 +252,8 @@ def collect_registry_data(
                 if d.get("registry")
             ],
         }
+        if pre.get("reused"):  # the ledger entries whose answers this continuation used, not re-asked
+            payload["reused"] = pre["reused"]
         if case.status == Status.IN_REVIEW and pre["awaiting"]:
             await_registry_data(
                 case,
