@@ -177,6 +177,16 @@ def test_the_silent_registrys_answer_completes_the_collection_without_asking_aga
     assert first and all(n == 1 for n in first.values())
     assert {k[0] for k in first} >= {"population", "civil_registry"} and "courts" not in {k[0] for k in first}
 
+    # while the case waits its collection's answers are kept; the sweep forgets none of them
+    kept = QueryAnswer.objects.filter(query__case_id=case.pk).count()
+    assert kept == sum(first.values()) - first.get(
+        ("databank", "training_certificate", case.applicant.iin), 0
+    )
+    assert (
+        services.forget_kept_answers() == 0
+        and QueryAnswer.objects.filter(query__case_id=case.pk).count() == kept
+    )
+
     SandboxOutage.objects.filter(registry="courts").update(until=timezone.now() - dt.timedelta(seconds=1))
     answered_at = _local(2026, 2, 3, 12)
     with django_capture_on_commit_callbacks(execute=True):
@@ -204,6 +214,12 @@ def test_the_silent_registrys_answer_completes_the_collection_without_asking_aga
     assert reused == set(
         RegistryQuery.objects.filter(case_id=case.pk, outcome__in=ANSWERS).values_list("id", flat=True)
     ) - set(RegistryQuery.objects.filter(registry="databank").values_list("id", flat=True))
+
+    # nothing waits now: the raw records are recorded as facts with their sources and the kept copies
+    # serve no collection any more; the sweep deletes them (data minimisation, decision 0033)
+    assert services.sweep(at=answered_at)["forgotten"] == kept + 1
+    assert not QueryAnswer.objects.filter(query__case_id=case.pk).exists()
+    assert RegistryQuery.objects.filter(case_id=case.pk, outcome__in=ANSWERS).count() == sum(after.values())
 
     # the step again with its key: answered from the first, nothing asked
     count = RegistryQuery.objects.count()

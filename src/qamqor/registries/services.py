@@ -466,7 +466,27 @@ def sweep(*, at: dt.datetime | None = None) -> dict:
     )
     answered = sum(retry_pending(pk, at=at).status == PendingQuery.Status.ANSWERED for pk in due)
     warned = warn_at_risk(at=at)
-    return {"retried": len(due), "answered": answered, "warned": [p.pk for p in warned]}
+    forgotten = forget_kept_answers()
+    return {
+        "retried": len(due),
+        "answered": answered,
+        "warned": [p.pk for p in warned],
+        "forgotten": forgotten,
+    }
+
+
+def forget_kept_answers() -> int:
+    """Delete the kept answers (`QueryAnswer`: raw records — convictions, diseases, addresses) that no
+    collection can still use: those of cases none of whose queries waits. A collection's continuation
+    runs in the transaction that records its last waiting answer (decision 0033), so once nothing
+    waits the answers are recorded as facts with their sources and the ledger says what was asked;
+    keeping the raw records longer would only keep personal data without a purpose. A collection
+    still open in another transaction is not seen here, nor are its answers."""
+    waiting = PendingQuery.objects.filter(status=PendingQuery.Status.WAITING, case_id__isnull=False).values(
+        "case_id"
+    )
+    deleted, _ = QueryAnswer.objects.exclude(query__case_id__in=waiting).delete()
+    return deleted
 
 
 def at_risk(pending: PendingQuery, at: dt.datetime) -> bool:
