@@ -90,3 +90,11 @@ def test_a_repeated_recurring_run_queues_no_second_chain():
         task_path=run_recurring.module_path, status="READY", args_kwargs__args=["monitoring_catch_up"]
     )
     assert queued.count() == 1
+
+
+def test_each_worker_process_beats_under_its_own_id():
+    """A worker restarted under the same `--worker-id` is another process: were it to beat under the
+    same id, the dead one's RUNNING tasks would look alive and never be reclaimed."""
+    first, second = leases.incarnation("crash-1"), leases.incarnation("crash-1")
+    assert first != second and first.startswith("crash-1~") and second.startswith("crash-1~")
+    assert len(leases.incarnation("w" * 64)) <= 64  # django-tasks-db's limit, and WorkerHeartbeat's

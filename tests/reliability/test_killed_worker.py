@@ -8,6 +8,7 @@ the lease is shortened to keep the test short (the mechanism is the same at the 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -74,7 +75,10 @@ def _wait(predicate, timeout, step=0.1):
     return False
 
 
-def test_a_killed_worker_s_delivery_is_taken_up_and_every_stage_delivered_once(tmp_path):
+@pytest.mark.parametrize("restarted_as", ["worker-restarted", "worker-to-kill"])
+def test_a_killed_worker_s_delivery_is_taken_up_and_every_stage_delivered_once(tmp_path, restarted_as):
+    """Restarted under another id or under the same one (a service manager restarts the same unit):
+    the same id once kept the dead process's task "alive" by its beats, never reclaimed."""
     env = _env(tmp_path)
     db = str(tmp_path / "qamqor.sqlite3")
     subprocess.run(
@@ -99,7 +103,7 @@ def test_a_killed_worker_s_delivery_is_taken_up_and_every_stage_delivered_once(t
     assert orphans and "worker-to-kill" in orphans[0][1]  # left RUNNING by the dead worker
     orphan_id = orphans[0][0]
 
-    second = _worker(env, "worker-restarted")
+    second = _worker(env, restarted_as)
     try:
         delivered = "SELECT count(*) FROM monitoring_stageoutbox WHERE status = 'delivered'"
         assert _wait(
@@ -114,4 +118,6 @@ def test_a_killed_worker_s_delivery_is_taken_up_and_every_stage_delivered_once(t
     status, workers = _query(
         db, f"SELECT status, worker_ids FROM django_tasks_database_dbtaskresult WHERE id = '{orphan_id}'"
     )[0]
-    assert status == "SUCCESSFUL" and "worker-to-kill" in workers and "worker-restarted" in workers
+    workers = json.loads(workers) if isinstance(workers, str) else workers
+    assert status == "SUCCESSFUL" and len(set(workers)) == 2  # two processes, each its own incarnation
+    assert workers[0].startswith("worker-to-kill~") and workers[-1].startswith(f"{restarted_as}~")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import socket
 import threading
 
@@ -32,6 +33,15 @@ log = logging.getLogger("qamqor.tasks")
 
 def _conf(key: str) -> float:
     return float(settings.QAMQOR_TASK_LEASE[key])
+
+
+def incarnation(worker_id: str) -> str:
+    """The id this worker *process* claims tasks and beats under: the configured id (a readable slot
+    name, e.g. `host-1`) with a suffix of its own. A worker restarted under the same `--worker-id`
+    after a SIGKILL is another process: under the bare id its beats would keep the dead one's
+    RUNNING tasks "alive" and they would never be reclaimed (bench/crash.py R2 at 10,000 cases: the
+    drain chains stopped, each at a task of a killed worker)."""
+    return f"{worker_id[:48]}~{os.getpid()}.{secrets.token_hex(3)}"
 
 
 def beat(worker_id: str, now: dt.datetime | None = None, *, started_at: dt.datetime | None = None) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from qamqor.monitoring.leases import Heartbeat
+from qamqor.monitoring.leases import Heartbeat, incarnation
 
 
 class Command(DbWorkerCommand):
     help = "Run a database background worker that beats, and reclaims the tasks of dead workers"
 
     def handle(self, *args, **options):
+        options["worker_id"] = incarnation(options["worker_id"])  # this process, not its slot
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.tick()  # reclaim at start: a restarted worker takes up what its predecessor held
         heartbeat.start()
