@@ -113,7 +113,7 @@ def test_the_drain_stops_at_the_first_refusal(pop, settings):
     _back_now("population")
     assert registries.drain("population") == {"counts": {"answered": 2}, "more": True}
     set_outage(["population"], 600)
-    assert registries.drain("population") == {"counts": {"waiting": 1}, "more": False}
+    assert registries.drain("population") == {"counts": {"failed": 1}, "more": False}
     assert PendingQuery.objects.filter(status="waiting").count() == 3
 
 

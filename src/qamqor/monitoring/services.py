@@ -286,15 +286,13 @@ def drain(*, limit: int | None = None, now: dt.datetime | None = None) -> dict:
     task then queues its next batch)."""
     limit = limit or int(_conf("DRAIN_BATCH"))
     now = now or timezone.now()
-    counts: dict[str, int] = {}
-    for pk in list(due_rows(now).order_by("moment", "pk").values_list("pk", flat=True)[: limit * 2]):
-        status = deliver(pk, now=now, skip_locked=True).status
-        counts[status] = counts.get(status, 0) + 1
-        if status == "failed":
-            return {"counts": counts, "more": False}
-        if counts.get("delivered", 0) >= limit:
-            break
-    return {"counts": counts, "more": due_rows(now).exists()}
+    counts, refused = retry.drain_batch(
+        list(due_rows(now).order_by("moment", "pk").values_list("pk", flat=True)[: limit * 2]),
+        lambda pk: deliver(pk, now=now, skip_locked=True).status,
+        limit=limit,
+        sent="delivered",
+    )
+    return {"counts": counts, "more": not refused and due_rows(now).exists()}
 
 
 def probe(*, now: dt.datetime | None = None) -> DeliveryOutcome | None:

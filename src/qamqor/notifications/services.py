@@ -242,15 +242,13 @@ def drain(
     limit = limit or int(_conf("DRAIN_BATCH"))
     now = now or timezone.now()
     due = Delivery.objects.filter(channel=channel, status=Delivery.Status.PENDING)
-    counts: dict[str, int] = {}
-    for pk in list(due.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[: limit * 2]):
-        status = deliver(pk, worker=worker, now=now).status
-        counts[status] = counts.get(status, 0) + 1
-        if status == "failed":
-            return {"counts": counts, "more": False}
-        if counts.get("delivered", 0) >= limit:
-            break
-    return {"counts": counts, "more": due.filter(_due(now)).exists()}
+    counts, refused = retry.drain_batch(
+        list(due.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[: limit * 2]),
+        lambda pk: deliver(pk, worker=worker, now=now).status,
+        limit=limit,
+        sent="delivered",
+    )
+    return {"counts": counts, "more": not refused and due.filter(_due(now)).exists()}
 
 
 def probe(*, now: dt.datetime | None = None, worker: str = "probe") -> dict[str, str]:

@@ -424,15 +424,16 @@ def drain(kind: str, *, limit: int | None = None, at: dt.datetime | None = None)
     limit = limit or retry_setting("DRAIN_BATCH")
     at = at or timezone.now()
     due = _due_for(kind, at).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
-    counts: dict[str, int] = {}
-    for pk in list(due[: limit * 2]):
+
+    def ask(pk) -> str:
         p = retry_pending(pk, at=at, skip_locked=True)
-        counts[p.status] = counts.get(p.status, 0) + 1
-        if p.status == PendingQuery.Status.WAITING and p.next_attempt_at > at:
-            return {"counts": counts, "more": False}  # it failed again: the registry is down again
-        if counts.get(PendingQuery.Status.ANSWERED, 0) >= limit:
-            break
-    return {"counts": counts, "more": _due_for(kind, at).exists()}
+        failed = p.status == PendingQuery.Status.WAITING and p.next_attempt_at > at  # down again
+        return "failed" if failed else str(p.status)
+
+    counts, refused = retry.drain_batch(
+        list(due[: limit * 2]), ask, limit=limit, sent=PendingQuery.Status.ANSWERED
+    )
+    return {"counts": counts, "more": not refused and _due_for(kind, at).exists()}
 
 
 def probe(*, at: dt.datetime | None = None) -> dict[str, str]:

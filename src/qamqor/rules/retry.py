@@ -5,6 +5,8 @@ Pure: the callers read their own settings and pass them in.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 # Past 2**62 doublings any cap a setting could name is reached; bounding the exponent keeps a float
 # base from overflowing after a long outage (thousands of failed attempts).
 _MAX_DOUBLINGS = 62
@@ -27,3 +29,19 @@ def drain_tasks(backlog: int, batch: int) -> int:
     if backlog <= 0:
         return 0
     return -(-backlog // max(batch, 1))
+
+
+def drain_batch(ids: Iterable, send: Callable[[object], str], *, limit: int, sent: str) -> tuple[dict, bool]:
+    """Send `ids` in order until `limit` of them were `sent` or one is refused ("failed": the system
+    is down again and the rest keep their retries). `send(id)` returns the item's status; statuses are
+    counted. Returns (counts, refused). The drains of the monitoring feed, the gateways and the
+    registries after an outage (decision 0032)."""
+    counts: dict[str, int] = {}
+    for item in ids:
+        status = send(item)
+        counts[status] = counts.get(status, 0) + 1
+        if status == "failed":
+            return counts, True
+        if counts.get(sent, 0) >= limit:
+            break
+    return counts, False
