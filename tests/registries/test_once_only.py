@@ -280,16 +280,29 @@ def test_a_consent_revoked_meanwhile_reuses_nothing_and_asks_nothing(pop):
     )
 
 
-def test_a_kept_answer_the_ledger_does_not_vouch_for_is_asked_again(pop):
+@pytest.mark.parametrize("forged", ["reference", "registry"])
+def test_a_kept_answer_the_ledger_does_not_vouch_for_is_asked_again(pop, forged):
+    """A kept answer is outside the chained ledger: one whose sources differ from what the ledger
+    recorded — another reference, or another registry named as the source of the facts (the
+    definitions accept a fact only from named sources) — is not used; the registry is asked."""
     version, app, kid, consent = _two_rounds(pop)
     row = RegistryQuery.objects.get(
         registry="population", method="identity", subject_iin=app, outcome="answered"
     )
     kept = QueryAnswer.objects.get(query=row)
-    kept.answer = {**kept.answer, "sources": [{"registry": "population", "reference": "forged"}]}
+    source = kept.answer["sources"][0]
+    kept.answer = {
+        **kept.answer,
+        "sources": [
+            {"registry": "population", "reference": "forged"}
+            if forged == "reference"
+            else {"registry": "courts", "reference": source["reference"]}
+        ],
+    }
     kept.save()
     later = AT + dt.timedelta(hours=1)
     out = prefill_case(_prefill_case(app, kid), version, consent=consent, at=later, answered_since=AT)
     assert row.pk not in out["reused"] and out["reused"]  # the others re-used, this one asked again
     assert RegistryQuery.objects.filter(registry="population", subject_iin=app, at=later).count() == 1
     assert out["facts_meta"]["applicant.birth_date"]["source"][0]["reference"] != "forged"
+    assert out["facts_meta"]["applicant.birth_date"]["source"][0]["registry"] == "population"

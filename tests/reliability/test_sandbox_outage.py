@@ -12,6 +12,7 @@ from django.utils import timezone
 from qamqor.notifications import channels
 from qamqor.notifications import services as notifications
 from qamqor.notifications.models import Contact, DeliveryAttempt, SandboxOutbox
+from qamqor.registries import recovery
 from qamqor.registries import services as registries
 from qamqor.registries.models import PendingQuery, RegistryQuery, SandboxOutage
 from qamqor.registries.sandbox import failures, generate, use_population
@@ -58,7 +59,7 @@ def test_the_first_answer_after_an_outage_asks_the_other_waiting_queries_now(
         )
     _back_now("population")
     drains = []
-    monkeypatch.setattr(registries, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
+    monkeypatch.setattr(recovery, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
     with django_capture_on_commit_callbacks(execute=True):
         assert registries.retry_pending(pending[0].pk, at=now).status == "answered"
     # the two others are due now and one drain is queued for them (decision 0032), not a second
@@ -66,7 +67,7 @@ def test_the_first_answer_after_an_outage_asks_the_other_waiting_queries_now(
     rest = PendingQuery.objects.filter(pk__in=[p.pk for p in pending[1:]])
     assert all(p.next_attempt_at == now for p in rest)
     assert drains == [("population", 2)]
-    assert registries.drain("population") == {"counts": {"answered": 2}, "more": False}
+    assert recovery.drain("population") == {"counts": {"answered": 2}, "more": False}
     assert RegistryQuery.objects.filter(subject_iin=subject, outcome="answered").count() == 3
 
 
@@ -93,17 +94,17 @@ def test_the_probe_asks_one_waiting_query_of_a_silent_registry(
 ):
     parked = _parked(pop, 3)
     drains = []
-    monkeypatch.setattr(registries, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
+    monkeypatch.setattr(recovery, "enqueue_drains", lambda kind, n: drains.append((kind, n)))
     failed_before = RegistryQuery.objects.filter(outcome="failed").count()
-    assert registries.probe() == {"population": "waiting"}  # still down: one call, not three
+    assert recovery.probe() == {"population": "waiting"}  # still down: one call, not three
     assert RegistryQuery.objects.filter(outcome="failed").count() == failed_before + 1
     _back_now("population")
     with django_capture_on_commit_callbacks(execute=True):
-        assert registries.probe() == {"population": "answered"}
+        assert recovery.probe() == {"population": "answered"}
     assert PendingQuery.objects.get(pk=parked[0].pk).status == "answered"
     assert drains == [("population", 2)]
     # due now: a due query's own retry is the probe, nothing more is asked
-    assert registries.probe() == {}
+    assert recovery.probe() == {}
     assert RegistryQuery.objects.filter(outcome="answered").count() == 1
 
 
@@ -111,9 +112,9 @@ def test_the_drain_stops_at_the_first_refusal(pop, settings):
     settings.QAMQOR_REGISTRY_RETRY = {"DRAIN_BATCH": 2}
     _parked(pop, 5, minutes_back_off=0)
     _back_now("population")
-    assert registries.drain("population") == {"counts": {"answered": 2}, "more": True}
+    assert recovery.drain("population") == {"counts": {"answered": 2}, "more": True}
     set_outage(["population"], 600)
-    assert registries.drain("population") == {"counts": {"failed": 1}, "more": False}
+    assert recovery.drain("population") == {"counts": {"failed": 1}, "more": False}
     assert PendingQuery.objects.filter(status="waiting").count() == 3
 
 

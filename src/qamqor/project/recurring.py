@@ -60,7 +60,7 @@ def _notifications_catch_up(now: dt.datetime) -> dict:
 def _outage_probe(now: dt.datetime) -> dict:
     from qamqor.monitoring.services import probe as probe_monitoring
     from qamqor.notifications.services import probe as probe_gateways
-    from qamqor.registries.services import probe as probe_registries
+    from qamqor.registries.recovery import probe as probe_registries
 
     monitoring = probe_monitoring(now=now)
     return {

@@ -144,9 +144,11 @@ def kept_answers(
         if query_id not in kept:
             continue
         answer = services.RegistryAnswer.from_dict(kept[query_id])
-        if (answer.registry, answer.method, answer.query_id) != (*key[:2], query_id) or ";".join(
-            s.reference for s in answer.sources
-        )[:120] != reference:
+        if (
+            (answer.registry, answer.method, answer.query_id) != (*key[:2], query_id)
+            or ";".join(s.reference for s in answer.sources)[:120] != reference
+            or any(s.registry != answer.registry for s in answer.sources)  # a fact's source is its registry
+        ):
             continue  # not what the ledger (hash-chained, decision 0019) says was answered: asked again
         found[key] = answer
     return found

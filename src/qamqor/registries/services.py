@@ -383,6 +383,8 @@ def retry_the_rest_now(kind: str, at: dt.datetime) -> list[int]:
     case parked for it), by a few drain tasks in batches (decision 0032: each query's own retry task
     is already queued; one more per query would double the queue). Rows another worker holds are
     left to their own retry (`skip_locked`)."""
+    from qamqor.registries import recovery
+
     with transaction.atomic():
         waiting = list(
             PendingQuery.objects.select_for_update(skip_locked=True)
@@ -392,69 +394,9 @@ def retry_the_rest_now(kind: str, at: dt.datetime) -> list[int]:
         if not waiting:
             return []
         PendingQuery.objects.filter(pk__in=waiting).update(next_attempt_at=at)
-        transaction.on_commit(lambda: enqueue_drains(kind, len(waiting)))
+        transaction.on_commit(lambda: recovery.enqueue_drains(kind, len(waiting)))
     log.info("registry %s answers again: %d waiting queries asked now", kind, len(waiting))
     return waiting
-
-
-def enqueue_drains(kind: str, backlog: int) -> int:
-    """Queue the drain tasks of `backlog` waiting queries of `kind`; if the queue is unavailable the
-    sweep still finds them (they are due)."""
-    from qamqor.registries.tasks import drain_registry
-
-    n = min(retry.drain_tasks(backlog, retry_setting("DRAIN_BATCH")), retry_setting("DRAIN_TASKS"))
-    try:
-        for _ in range(n):
-            drain_registry.enqueue(kind)
-    except Exception:  # noqa: BLE001 - the rows are the source of truth; `sweep` retries them
-        log.exception("could not enqueue the drain of registry %s", kind)
-    return n
-
-
-def _due_for(kind: str, at: dt.datetime):
-    return PendingQuery.objects.filter(
-        registry=kind, status=PendingQuery.Status.WAITING, next_attempt_at__lte=at
-    )
-
-
-def drain(kind: str, *, limit: int | None = None, at: dt.datetime | None = None) -> dict:
-    """Ask the registry's due waiting queries, oldest first, up to `limit` (DRAIN_BATCH) answered,
-    skipping those another worker is asking; stops at the first that fails (the registry is down again: the
-    rest keep their retries). Returns the counts and whether due queries remain."""
-    limit = limit or retry_setting("DRAIN_BATCH")
-    at = at or timezone.now()
-    due = _due_for(kind, at).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
-
-    def ask(pk) -> str:
-        p = retry_pending(pk, at=at, skip_locked=True)
-        failed = p.status == PendingQuery.Status.WAITING and p.next_attempt_at > at  # down again
-        return "failed" if failed else str(p.status)
-
-    counts, refused = retry.drain_batch(
-        list(due[: limit * 2]), ask, limit=limit, sent=PendingQuery.Status.ANSWERED
-    )
-    return {"counts": counts, "more": not refused and _due_for(kind, at).exists()}
-
-
-def probe(*, at: dt.datetime | None = None) -> dict[str, str]:
-    """For each registry with waiting queries none of which is due (each waits out a back-off grown
-    to minutes), ask the oldest now: its answer is the registry's return, and the rest are asked at
-    once (`retry_the_rest_now`). One query per registry per run of the probe job (decision 0032)."""
-    at = at or timezone.now()
-    waiting = PendingQuery.objects.filter(status=PendingQuery.Status.WAITING)
-    out = {}
-    for kind in waiting.order_by().values_list("registry", flat=True).distinct():
-        if _due_for(kind, at).exists():
-            continue  # the due query's own retry is the probe
-        first = (
-            waiting.filter(registry=kind)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if first is not None:
-            out[kind] = retry_pending(first, at=at, skip_locked=True).status
-    return out
 
 
 def sweep(*, at: dt.datetime | None = None) -> dict:

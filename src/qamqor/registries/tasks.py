@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from qamqor.registries import services
+from qamqor.registries import recovery, services
 from qamqor.rules.retry import DRAIN_PRIORITY
 
 
@@ -24,7 +24,7 @@ def sweep_registry_queries() -> dict:
 def drain_registry(kind: str) -> dict:
     """One batch of a registry's waiting queries after its return (decision 0032); the next batch is
     queued while due queries remain."""
-    out = services.drain(kind)
+    out = recovery.drain(kind)
     if out["more"]:
         drain_registry.enqueue(kind)
     return out

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 # base from overflowing after a long outage (thousands of failed attempts).
 _MAX_DOUBLINGS = 62
 
-# The queue's order is priority, then the time a task may run (django-tasks-db): a task queued to run
-# at once sorts after every overdue retry of an outage. The drain after a return goes first
-# (decision 0032); every other task keeps the default priority, 0.
+# The queue's order is priority, then the time a task may run (django-tasks-db): the drain after a
+# return goes before every retry already due, however early (decision 0032); every other task keeps
+# the default priority, 0, and runs in order of its due time.
 DRAIN_PRIORITY = 10
 
 
